@@ -1,0 +1,77 @@
+"""``shipyard <noun> <verb>``: the root command and its one exit point."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from shipyard import __version__
+from shipyard.cli.lint import lint_command
+from shipyard.cli.output import err_console
+from shipyard.errors import ShipyardError, SpecError
+
+app = typer.Typer(
+    name="shipyard",
+    help="Commit-to-production delivery on one machine: CI pipelines, OCI supply chain, GitOps, progressive delivery.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+app.command("lint")(lint_command)
+
+
+@app.command("version")
+def version() -> None:
+    """Print shipyard's version."""
+    typer.echo(__version__)
+
+
+# Each noun's commands live in their own module; add_typer lines are kept sorted.
+_NOUNS: list[tuple[str, str]] = []
+
+
+def _register() -> None:
+    import importlib
+
+    for module, attr in _NOUNS:
+        mod = importlib.import_module(module)
+        sub: typer.Typer = getattr(mod, attr)
+        app.add_typer(sub)
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point: the only place that turns errors into exit codes."""
+    try:
+        app(standalone_mode=False)
+    except ShipyardError as exc:
+        if isinstance(exc, SpecError):
+            for issue in exc.issues:
+                err_console.print(f"[red]error[/red] {issue}", markup=True, soft_wrap=True)
+        else:
+            err_console.print(f"[red]error:[/red] {exc.diagnostics()}", soft_wrap=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -15,7 +15,13 @@ from shipyard.resources.validate import Issues, did_you_mean
 Validator = Callable[[Document, Issues], None]
 
 # "group/Kind" -> "module:function". Core Kubernetes kinds have the empty group.
-KINDS: dict[str, str] = {}
+KINDS: dict[str, str] = {
+    "triggers.tekton.dev/EventListener": "shipyard.resources.triggers_validate:validate_event_listener",
+    "triggers.tekton.dev/TriggerBinding": "shipyard.resources.triggers_validate:validate_trigger_binding",
+    "triggers.tekton.dev/ClusterTriggerBinding": "shipyard.resources.triggers_validate:validate_trigger_binding",
+    "triggers.tekton.dev/TriggerTemplate": "shipyard.resources.triggers_validate:validate_trigger_template",
+    "triggers.tekton.dev/Trigger": "shipyard.resources.triggers_validate:validate_trigger",
+}
 
 
 def register(key: str, target: str) -> None:

@@ -1,3 +1,5 @@
+# ENGINEERS IN THIS CHECKOUT: read /work/main/CONTRIBUTING.md first (deadline: final report by 08:05 UTC;
+# git: add/commit only your own paths, never add -A, stash, reset or checkout others' files).
 """The contract between the pipeline engine and whatever runs a TaskRun's steps.
 
 The engine resolves a TaskRun to a list of ``StepSpec`` (all ``$(...)`` already substituted, with the paths

@@ -1,0 +1,236 @@
+"""The local step executor: a TaskRun's steps as host processes, in order, with Tekton's container contract.
+
+Tekton rules followed here (``docs/container-contract.md``, ``pkg/pod/script.go``, ``pkg/pod/pod.go``):
+
+* a ``script`` is written to ``/tekton/scripts`` and executed directly; without a shebang the preamble
+  ``#!/bin/sh\\nset -e\\n`` is prepended (``defaultScriptPreamble``) — shipyard runs those under busybox ``sh``
+  (ash), which is what the alpine/busybox images the examples use have as ``/bin/sh``;
+* ``args`` are passed to the script as ``$1..``; a step with neither command nor script runs the image's
+  entrypoint (see ``runtime.images``);
+* steps run sequentially; the first step failing without ``onError: continue`` makes the rest ``Skipped``;
+  ``onError: continue`` keeps the exit code and the reason ``Continued``;
+* each step's exit code is written to ``/tekton/steps/<step>/exitCode``, and ``/tekton/steps/<index>`` links to
+  the same directory; HOME is ``/tekton/home``; a relative workingDir is relative to ``/workspace``; a missing
+  workingDir is created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from shipyard.errors import ExecutionError
+from shipyard.runtime.base import OutputSink, Sandbox, StepOutcome, StepSpec, TerminationReason
+from shipyard.runtime.images import ImageConfigs
+from shipyard.runtime.sandbox import Isolation, PathView, find_busybox, open_view
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+SCRIPT_PREAMBLE = "#!/bin/sh\nset -e\n"
+_SHELLS = {"sh", "/bin/sh", "ash", "/bin/ash"}
+
+
+class LocalExecutor:
+    """Runs steps as host processes; see the module docstring for the contract it keeps."""
+
+    def __init__(self, *, isolation: Isolation = Isolation.auto, images: ImageConfigs | None = None) -> None:
+        self.isolation = isolation
+        self.images = images or ImageConfigs()
+        self.busybox = find_busybox()
+
+    def run(
+        self,
+        steps: Sequence[StepSpec],
+        sandbox: Sandbox,
+        *,
+        on_output: OutputSink,
+        cancel: threading.Event,
+        deadline: float | None = None,
+    ) -> list[StepOutcome]:
+        tekton = sandbox.tekton_dir
+        for sub in ("results", "steps", "home", "scripts"):
+            (tekton / sub).mkdir(parents=True, exist_ok=True)
+        sandbox.workspace_dir.mkdir(parents=True, exist_ok=True)
+        sandbox.root_dir.mkdir(parents=True, exist_ok=True)
+        for index, step in enumerate(steps):
+            (tekton / "steps" / step.name).mkdir(exist_ok=True)
+            link = tekton / "steps" / str(index)
+            if not link.is_symlink():
+                link.symlink_to(step.name)
+
+        view = open_view(sandbox, self.isolation)
+        outcomes: list[StepOutcome] = []
+        try:
+            stop_reason: TerminationReason | None = None
+            for index, step in enumerate(steps):
+                now = time.time()
+                if stop_reason is None and cancel.is_set():
+                    stop_reason = TerminationReason.cancelled
+                if stop_reason is None and deadline is not None and time.monotonic() >= deadline:
+                    stop_reason = TerminationReason.timeout
+                if stop_reason is not None:
+                    outcomes.append(StepOutcome(step.name, 0, TerminationReason.skipped, now, now))
+                    continue
+                outcome = self._run_step(index, step, sandbox, view, on_output, cancel, deadline)
+                outcomes.append(outcome)
+                _write_exit_code(tekton / "steps" / step.name / "exitCode", outcome.exit_code)
+                if outcome.reason in (TerminationReason.error, TerminationReason.timeout, TerminationReason.cancelled):
+                    stop_reason = outcome.reason
+        finally:
+            view.close()
+        return outcomes
+
+    # -- one step -----------------------------------------------------------------------------------------
+
+    def _argv(self, index: int, step: StepSpec, sandbox: Sandbox, view: PathView) -> list[str]:
+        busybox_shell = bool((cfg := self.images.get(step.image)) and cfg.busybox_shell)
+        if step.script is not None:
+            name = f"script-{index}-{secrets.token_hex(3)}"
+            text = step.script
+            shebang = text.startswith("#!")
+            if not shebang:
+                text = SCRIPT_PREAMBLE + text
+            host = sandbox.tekton_dir / "scripts" / name
+            host.write_text(view.rewrite(text), encoding="utf-8")
+            host.chmod(0o755)
+            path = f"/tekton/scripts/{name}"
+            interpreter = text.split("\n", 1)[0][2:].strip().split()
+            if not shebang or (busybox_shell and interpreter and interpreter[0] in _SHELLS):
+                return [*self._shell(), path, *step.args]
+            if interpreter[:1] == ["/usr/bin/env"] and len(interpreter) > 1 and interpreter[1] == "ash":
+                return [*self._shell(), path, *step.args]
+            return [path, *step.args]
+        if step.command:
+            argv = [*step.command, *step.args]
+        else:
+            argv = self.images.resolve_command(step.name, step.image, step.args)
+        if busybox_shell and argv and argv[0] in _SHELLS:
+            argv = [*self._shell(), *argv[1:]]
+        return argv
+
+    def _shell(self) -> list[str]:
+        if self.busybox is not None:
+            return [self.busybox, "sh"]
+        bash = shutil.which("bash")
+        if bash is None:
+            raise ExecutionError("no busybox or bash to run step scripts with (make setup installs busybox-static)")
+        return [bash]
+
+    def _workdir(self, step: StepSpec) -> str:
+        wd = step.working_dir
+        if not wd:
+            cfg = self.images.get(step.image)
+            return cfg.working_dir if cfg else "/"
+        return wd if wd.startswith("/") else f"/workspace/{wd}"
+
+    def _run_step(
+        self,
+        index: int,
+        step: StepSpec,
+        sandbox: Sandbox,
+        view: PathView,
+        on_output: OutputSink,
+        cancel: threading.Event,
+        deadline: float | None,
+    ) -> StepOutcome:
+        started = time.time()
+        try:
+            argv = self._argv(index, step, sandbox, view)
+            cwd = self._workdir(step)
+            view.host_path(cwd).mkdir(parents=True, exist_ok=True)
+            env = {"PATH": DEFAULT_PATH, "HOME": "/tekton/home"}
+            env.update({k: view.rewrite(v) for k, v in step.env.items()})
+            spawn_argv, host_cwd = view.enter(argv, cwd)
+            proc = subprocess.Popen(
+                spawn_argv,
+                cwd=host_cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except (OSError, ExecutionError) as exc:
+            message = exc.diagnostics() if isinstance(exc, ExecutionError) else f"cannot start: {exc.strerror}"
+            on_output(step.name, "stderr", message)
+            return StepOutcome(step.name, 1, TerminationReason.error, started, time.time(), message)
+
+        readers = [
+            threading.Thread(target=_pump, args=(proc.stdout, step.name, "stdout", on_output), daemon=True),
+            threading.Thread(target=_pump, args=(proc.stderr, step.name, "stderr", on_output), daemon=True),
+        ]
+        for r in readers:
+            r.start()
+        limit = deadline
+        if step.timeout:
+            step_limit = time.monotonic() + step.timeout
+            limit = step_limit if limit is None else min(limit, step_limit)
+        killed: list[TerminationReason] = []
+        done = threading.Event()
+        watcher = threading.Thread(target=_watch, args=(proc, cancel, limit, done, killed), daemon=True)
+        watcher.start()
+        code = proc.wait()
+        done.set()
+        watcher.join()
+        for r in readers:
+            r.join()
+        finished = time.time()
+        if killed:
+            reason = killed[0]
+            message = (
+                f'"{step.name}" exited because the step exceeded the specified timeout limit'
+                if reason is TerminationReason.timeout
+                else f'"{step.name}" was cancelled'
+            )
+            return StepOutcome(step.name, code if code > 0 else 1, reason, started, finished, message)
+        if code < 0:  # killed by a signal from elsewhere: report as the shell would
+            code = 128 - code
+        if code == 0:
+            return StepOutcome(step.name, 0, TerminationReason.completed, started, finished)
+        if step.on_error == "continue":
+            return StepOutcome(step.name, code, TerminationReason.continued, started, finished)
+        return StepOutcome(
+            step.name, code, TerminationReason.error, started, finished, f'"{step.name}" exited with code {code}'
+        )
+
+
+def _pump(stream: IO[bytes] | None, step: str, name: str, sink: OutputSink) -> None:
+    if stream is None:
+        return
+    with stream:
+        for raw in iter(stream.readline, b""):
+            sink(step, name, raw.decode("utf-8", errors="replace").rstrip("\n"))
+
+
+def _watch(
+    proc: subprocess.Popen[bytes],
+    cancel: threading.Event,
+    limit: float | None,
+    done: threading.Event,
+    killed: list[TerminationReason],
+) -> None:
+    while not done.is_set():
+        reason: TerminationReason | None = None
+        if cancel.is_set():
+            reason = TerminationReason.cancelled
+        elif limit is not None and time.monotonic() >= limit:
+            reason = TerminationReason.timeout
+        if reason is not None:
+            killed.append(reason)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            return
+        done.wait(0.05)
+
+
+def _write_exit_code(path: Path, code: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(str(code), encoding="utf-8")

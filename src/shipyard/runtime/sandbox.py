@@ -1,0 +1,228 @@
+"""Making Tekton's promised paths real for processes that run on the host.
+
+Two ways, chosen by ``Isolation``:
+
+* ``namespace`` (root, with ``unshare``/``nsenter`` from util-linux): one private mount namespace per TaskRun,
+  held by a small holder process. Inside it the host root is mounted read-only-underneath an overlay (writes
+  land in a per-TaskRun upper directory, as in a container's writable layer), ``/tekton``, ``/workspace``,
+  ``/tmp`` and every workspace are bind-mounted, and each step enters it with ``nsenter --root --wd``. The host
+  never sees these mounts; a workingDir like ``/a/path/too/far`` is created in the overlay, not on the host.
+* ``rewrite`` (anyone): no isolation; absolute paths under ``/tekton``, ``/workspace`` and the workspace mount
+  paths are rewritten to their host directories in the step's argv, env, script and workingDir.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import enum
+import os
+import shlex
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from shipyard.errors import ExecutionError
+from shipyard.runtime.base import Mount, Sandbox
+
+
+class Isolation(enum.StrEnum):
+    auto = "auto"
+    namespace = "namespace"
+    rewrite = "rewrite"
+
+
+def namespace_available() -> bool:
+    return (
+        os.geteuid() == 0
+        and shutil.which("unshare") is not None
+        and shutil.which("nsenter") is not None
+        and find_busybox() is not None
+    )
+
+
+def find_busybox() -> str | None:
+    for candidate in ("/bin/busybox", "/usr/bin/busybox"):
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return shutil.which("busybox")
+
+
+class PathView(abc.ABC):
+    """How a step's view of the filesystem maps to host paths."""
+
+    @abc.abstractmethod
+    def enter(self, argv: Sequence[str], cwd: str) -> tuple[list[str], str | None]:
+        """The argv to spawn on the host and the host cwd to give it (None: set by the argv itself)."""
+
+    @abc.abstractmethod
+    def host_path(self, path: str) -> Path:
+        """The host path of ``path`` as a step sees it (for creating a workingDir, writing scripts)."""
+
+    def rewrite(self, text: str) -> str:
+        """Rewrite absolute paths in a string the step receives (identity when isolated)."""
+        return text
+
+    def close(self) -> None:  # noqa: B027 - most views hold nothing to release
+        """Release the view (stop the holder process)."""
+
+
+def _mount_table(sandbox: Sandbox) -> list[Mount]:
+    table = [
+        Mount("/tekton", sandbox.tekton_dir),
+        Mount("/workspace", sandbox.workspace_dir),
+        *sandbox.mounts,
+    ]
+    # Parents before children, so /workspace/source lands on top of /workspace.
+    return sorted(table, key=lambda m: (m.path.rstrip("/").count("/"), m.path))
+
+
+class RewriteView(PathView):
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        # Longest prefix first so /workspace/source wins over /workspace.
+        self._table = sorted(_mount_table(sandbox), key=lambda m: -len(m.path))
+
+    def host_path(self, path: str) -> Path:
+        norm = os.path.normpath(path) if path.startswith("/") else path
+        for m in self._table:
+            p = m.path.rstrip("/")
+            if norm == p or norm.startswith(p + "/"):
+                return Path(str(m.source) + norm[len(p) :])
+        return Path(str(self.sandbox.root_dir) + norm)
+
+    def rewrite(self, text: str) -> str:
+        out = text
+        for m in self._table:
+            p = m.path.rstrip("/")
+            out = _replace_path_prefix(out, p, str(m.source))
+        return out
+
+    def enter(self, argv: Sequence[str], cwd: str) -> tuple[list[str], str | None]:
+        return [self.rewrite(a) for a in argv], str(self.host_path(cwd))
+
+
+def _replace_path_prefix(text: str, prefix: str, replacement: str) -> str:
+    """Replace ``prefix`` where it starts a path (followed by ``/``, end, or a non-path character)."""
+    out: list[str] = []
+    i = 0
+    n = len(prefix)
+    while True:
+        j = text.find(prefix, i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        before_ok = j == 0 or not (text[j - 1].isalnum() or text[j - 1] in "._-/")
+        after = text[j + n] if j + n < len(text) else ""
+        after_ok = after == "" or not (after.isalnum() or after in "._-")
+        out.append(text[i:j])
+        out.append(replacement if before_ok and after_ok else prefix)
+        i = j + n
+
+
+class NamespaceView(PathView):
+    """A private mount namespace per TaskRun, entered by every step with ``nsenter``."""
+
+    def __init__(self, sandbox: Sandbox, busybox: str) -> None:
+        self.sandbox = sandbox
+        root = sandbox.root_dir
+        self.merged = root / "merged"
+        for d in ("upper", "work", "merged", "tmp"):
+            (root / d).mkdir(parents=True, exist_ok=True)
+        (root / "tmp").chmod(0o1777)
+        script = self._setup_script(busybox)
+        try:
+            self.holder = subprocess.Popen(
+                [
+                    "unshare",
+                    "--mount",
+                    "--propagation",
+                    "private",
+                    busybox,
+                    "sh",
+                    "-c",
+                    script,
+                    "holder",
+                    str(os.getpid()),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ExecutionError(f"cannot start the step sandbox: {exc}") from exc
+        assert self.holder.stdout is not None
+        line = self.holder.stdout.readline()
+        if line.strip() != b"ready":
+            self.holder.kill()
+            _, err = self.holder.communicate(timeout=5)
+            raise ExecutionError(
+                f"cannot set up the step sandbox (mount namespace): {err.decode(errors='replace').strip()}"
+            )
+        self._proc_root = f"/proc/{self.holder.pid}/root"
+
+    def _setup_script(self, busybox: str) -> str:
+        root = self.sandbox.root_dir
+        m = shlex.quote(str(self.merged))
+        lines = [
+            "set -e",
+            f"mount -t overlay shipyard -o lowerdir=/,upperdir={shlex.quote(str(root / 'upper'))},"
+            f"workdir={shlex.quote(str(root / 'work'))} {m}",
+        ]
+        for special in ("dev", "proc", "sys"):
+            if os.path.isdir(f"/{special}"):
+                lines.append(f"mount --rbind /{special} {m}/{special}")
+        lines.append(f"mount --bind {shlex.quote(str(root / 'tmp'))} {m}/tmp")
+        for mount in _mount_table(self.sandbox):
+            target = f"{m}{shlex.quote(os.path.normpath(mount.path))}"
+            lines.append(f"mkdir -p {target}")
+            lines.append(f"mount --bind {shlex.quote(str(mount.source))} {target}")
+            if mount.read_only:
+                lines.append(f"mount -o remount,bind,ro {target}")
+        # Hold the namespace open while the parent lives; exit when it is gone (even after kill -9).
+        lines += ["echo ready", 'while kill -0 "$1" 2>/dev/null; do sleep 1; done']
+        return "\n".join(lines)
+
+    def host_path(self, path: str) -> Path:
+        return Path(self._proc_root + str(self.merged) + os.path.normpath(path))
+
+    def enter(self, argv: Sequence[str], cwd: str) -> tuple[list[str], str | None]:
+        root = self._proc_root + str(self.merged)
+        return [
+            "nsenter",
+            f"--target={self.holder.pid}",
+            "--mount",
+            f"--root={root}",
+            f"--wd={root}{os.path.normpath(cwd)}",
+            "--",
+            *argv,
+        ], None
+
+    def close(self) -> None:
+        if self.holder.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.holder.pid, 9)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.holder.communicate(timeout=5)
+        # The overlay's upper layer is this TaskRun's scratch space; results and workspaces live elsewhere.
+        for d in ("upper", "work"):
+            shutil.rmtree(self.sandbox.root_dir / d, ignore_errors=True)
+
+
+def open_view(sandbox: Sandbox, isolation: Isolation) -> PathView:
+    if isolation is Isolation.auto:
+        isolation = Isolation.namespace if namespace_available() else Isolation.rewrite
+    if isolation is Isolation.namespace:
+        busybox = find_busybox()
+        if busybox is None or not namespace_available():
+            raise ExecutionError("namespace isolation needs root, unshare, nsenter and busybox (make setup)")
+        return NamespaceView(sandbox, busybox)
+    return RewriteView(sandbox)
+
+
+def merged_env(base: Mapping[str, str], step_env: Mapping[str, str]) -> dict[str, str]:
+    env = dict(base)
+    env.update(step_env)
+    return env

@@ -1,0 +1,155 @@
+"""The local executor keeps Tekton's container contract (docs/container-contract.md, pkg/pod/script.go)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from shipyard.runtime.base import Mount, Sandbox, StepSpec, TerminationReason
+from shipyard.runtime.local import LocalExecutor
+from shipyard.runtime.sandbox import Isolation, namespace_available
+
+MODES = [
+    pytest.param(Isolation.namespace, marks=pytest.mark.skipif(not namespace_available(), reason="needs root")),
+    Isolation.rewrite,
+]
+
+
+def _sandbox(tmp_path: Path, mounts: tuple[Mount, ...] = ()) -> Sandbox:
+    return Sandbox(
+        tekton_dir=tmp_path / "tekton", workspace_dir=tmp_path / "ws", root_dir=tmp_path / "root", mounts=mounts
+    )
+
+
+def _run(
+    tmp_path: Path, steps: list[StepSpec], mode: Isolation, **kw: object
+) -> tuple[list, list[tuple[str, str, str]], Sandbox]:
+    sandbox = kw.pop("sandbox", None) or _sandbox(tmp_path)
+    lines: list[tuple[str, str, str]] = []
+    cancel = kw.pop("cancel", None) or threading.Event()
+    out = LocalExecutor(isolation=mode).run(
+        steps, sandbox, on_output=lambda s, n, line: lines.append((s, n, line)), cancel=cancel, **kw
+    )
+    return out, lines, sandbox
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_results_exit_codes_and_order(tmp_path: Path, mode: Isolation) -> None:
+    # Tekton: results are kept verbatim (trailing newline included); exit codes under /tekton/steps/<name>.
+    steps = [
+        StepSpec(
+            "step-write",
+            "alpine",
+            script="echo -n first > $(results)\necho hello\n".replace("$(results)", "/tekton/results/out"),
+        ),
+        StepSpec("step-fail", "alpine", script="exit 3", on_error="continue"),
+        StepSpec(
+            "step-read",
+            "alpine",
+            script=(
+                'test "$(cat /tekton/steps/step-fail/exitCode)" = 3\n'
+                'test "$(cat /tekton/steps/1/exitCode)" = 3\n'
+                "printf 'x\\n' >> /tekton/results/out\n"
+                'echo "home=$HOME"\n'
+            ),
+        ),
+    ]
+    outcomes, lines, sandbox = _run(tmp_path, steps, mode)
+    assert [(o.name, o.exit_code, o.reason) for o in outcomes] == [
+        ("step-write", 0, TerminationReason.completed),
+        ("step-fail", 3, TerminationReason.continued),
+        ("step-read", 0, TerminationReason.completed),
+    ]
+    assert (sandbox.tekton_dir / "results" / "out").read_bytes() == b"firstx\n"
+    assert ("step-write", "stdout", "hello") in lines
+    assert ("step-read", "stdout", "home=/tekton/home") in lines or mode is Isolation.rewrite
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_failure_skips_later_steps(tmp_path: Path, mode: Isolation) -> None:
+    steps = [StepSpec("step-a", "alpine", script="exit 2"), StepSpec("step-b", "alpine", script="echo never")]
+    outcomes, lines, _ = _run(tmp_path, steps, mode)
+    assert [o.reason for o in outcomes] == [TerminationReason.error, TerminationReason.skipped]
+    assert outcomes[0].message == '"step-a" exited with code 2'
+    assert not any(line[2] == "never" for line in lines)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_shebang_runs_under_busybox_ash_with_set_e(tmp_path: Path, mode: Isolation) -> None:
+    # pkg/pod/script.go defaultScriptPreamble "#!/bin/sh\nset -e\n"; examples use ash-only [[ ]] and ==.
+    script = 'if [[ "a" == "a" ]]; then echo ash-ok; fi\nfalse\necho not-reached\n'
+    outcomes, lines, _ = _run(tmp_path, [StepSpec("step-s", "busybox", script=script)], mode)
+    assert outcomes[0].exit_code == 1
+    texts = [line[2] for line in lines]
+    assert "ash-ok" in texts and "not-reached" not in texts
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_args_only_busybox_step_uses_image_entrypoint(tmp_path: Path, mode: Isolation) -> None:
+    # entrypoint_lookup_impl.go: no command → image Cmd ("sh" for busybox) followed by args.
+    outcomes, lines, _ = _run(tmp_path, [StepSpec("step-x", "busybox", args=["-c", "echo via-sh $0"])], mode)
+    assert outcomes[0].reason is TerminationReason.completed
+    assert ("step-x", "stdout", "via-sh sh") in lines
+
+
+def test_unknown_image_without_command_is_a_clear_error(tmp_path: Path) -> None:
+    outcomes, _lines, _ = _run(
+        tmp_path, [StepSpec("step-x", "example.com/private/thing", args=["x"])], Isolation.rewrite
+    )
+    assert outcomes[0].reason is TerminationReason.error
+    assert "entrypoint of image" in outcomes[0].message
+
+
+@pytest.mark.skipif(not namespace_available(), reason="needs root")
+def test_working_dir_is_created_inside_the_sandbox_only(tmp_path: Path) -> None:
+    steps = [StepSpec("step-wd", "alpine", working_dir="/a/path/too/far", script='[ "$PWD" = /a/path/too/far ]')]
+    outcomes, _, _ = _run(tmp_path, steps, Isolation.namespace)
+    assert outcomes[0].reason is TerminationReason.completed
+    assert not Path("/a/path/too/far").exists()
+
+
+@pytest.mark.skipif(not namespace_available(), reason="needs root")
+def test_read_only_workspace_rejects_writes(tmp_path: Path) -> None:
+    src = tmp_path / "cm"
+    src.mkdir()
+    (src / "motd").write_text("hi")
+    sandbox = _sandbox(tmp_path, (Mount("/workspace/cm", src, read_only=True),))
+    steps = [StepSpec("step-r", "alpine", script="cat /workspace/cm/motd\necho x > /workspace/cm/new")]
+    outcomes, lines, _ = _run(tmp_path, steps, Isolation.namespace, sandbox=sandbox)
+    assert ("step-r", "stdout", "hi") in lines
+    assert outcomes[0].reason is TerminationReason.error
+    assert not (src / "new").exists()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_step_timeout_kills_and_skips_the_rest(tmp_path: Path, mode: Isolation) -> None:
+    steps = [
+        StepSpec("step-slow", "alpine", script="sleep 30", timeout=0.3),
+        StepSpec("step-n", "alpine", script="true"),
+    ]
+    outcomes, _, _ = _run(tmp_path, steps, mode)
+    assert [o.reason for o in outcomes] == [TerminationReason.timeout, TerminationReason.skipped]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_cancel_stops_the_running_step(tmp_path: Path, mode: Isolation) -> None:
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    t0 = time.monotonic()
+    steps = [StepSpec("step-slow", "alpine", script="sleep 30"), StepSpec("step-n", "alpine", script="true")]
+    outcomes, _, _ = _run(tmp_path, steps, mode, cancel=cancel)
+    assert [o.reason for o in outcomes] == [TerminationReason.cancelled, TerminationReason.skipped]
+    assert time.monotonic() - t0 < 25  # the sleep was killed, not waited for
+
+
+def test_rewrite_mode_maps_paths_to_host_directories(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    sandbox = _sandbox(tmp_path, (Mount("/workspace/source", src),))
+    steps = [StepSpec("step-w", "alpine", args=["-c", "echo hi > /workspace/source/f"], command=["sh"])]
+    outcomes, _, _ = _run(tmp_path, steps, Isolation.rewrite, sandbox=sandbox)
+    assert outcomes[0].reason is TerminationReason.completed
+    assert (src / "f").read_text() == "hi\n"

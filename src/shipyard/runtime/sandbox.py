@@ -68,6 +68,24 @@ class PathView(abc.ABC):
         """Release the view (stop the holder process)."""
 
 
+def host_submounts() -> list[str]:
+    """Top-most mount points below ``/`` (``/dev``, ``/proc``, ``/sys``, a separate ``/tmp`` …)."""
+    targets: list[str] = []
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+            for line in fh:
+                target = line.split()[4].encode().decode("unicode_escape")
+                if target != "/" and os.path.isdir(target):
+                    targets.append(target)
+    except OSError:
+        targets = ["/dev", "/proc", "/sys"]
+    top: list[str] = []
+    for t in sorted(set(targets), key=len):
+        if not any(t.startswith(p.rstrip("/") + "/") for p in top):
+            top.append(t)
+    return sorted(top)
+
+
 def _mount_table(sandbox: Sandbox) -> list[Mount]:
     table = [
         Mount("/tekton", sandbox.tekton_dir),
@@ -128,9 +146,8 @@ class NamespaceView(PathView):
         self.sandbox = sandbox
         root = sandbox.root_dir
         self.merged = root / "merged"
-        for d in ("upper", "work", "merged", "tmp"):
+        for d in ("upper", "work", "merged"):
             (root / d).mkdir(parents=True, exist_ok=True)
-        (root / "tmp").chmod(0o1777)
         script = self._setup_script(busybox)
         try:
             self.holder = subprocess.Popen(
@@ -171,10 +188,10 @@ class NamespaceView(PathView):
             f"mount -t overlay shipyard -o lowerdir=/,upperdir={shlex.quote(str(root / 'upper'))},"
             f"workdir={shlex.quote(str(root / 'work'))} {m}",
         ]
-        for special in ("dev", "proc", "sys"):
-            if os.path.isdir(f"/{special}"):
-                lines.append(f"mount --rbind /{special} {m}/{special}")
-        lines.append(f"mount --bind {shlex.quote(str(root / 'tmp'))} {m}/tmp")
+        # The overlay shows the root filesystem only; other filesystems mounted on the host (/dev, /proc, a
+        # separate /tmp or /home) are bound in so host paths a step names stay visible.
+        for target in host_submounts():
+            lines.append(f"mount --rbind {shlex.quote(target)} {m}{shlex.quote(target)}")
         for mount in _mount_table(self.sandbox):
             target = f"{m}{shlex.quote(os.path.normpath(mount.path))}"
             lines.append(f"mkdir -p {target}")

@@ -158,9 +158,9 @@ def test_rewrite_mode_maps_paths_to_host_directories(tmp_path: Path) -> None:
 @pytest.mark.skipif(not namespace_available(), reason="needs root")
 def test_host_files_are_visible_but_writes_stay_in_the_sandbox(tmp_path: Path) -> None:
     host_file = tmp_path / "visible.txt"
-    host_file.write_text("from-host")
+    host_file.write_text("from-host\n")
     script = f"cat {host_file}\necho changed > {host_file}\ncat {host_file}\n"
     outcomes, lines, _ = _run(tmp_path, [StepSpec("step-v", "alpine", script=script)], Isolation.namespace)
     assert outcomes[0].reason is TerminationReason.completed
     assert [line[2] for line in lines] == ["from-host", "changed"]
-    assert host_file.read_text() == "from-host"
+    assert host_file.read_text() == "from-host\n"

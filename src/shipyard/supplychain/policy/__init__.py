@@ -1,0 +1,1 @@
+"""Kyverno ``verifyImages`` evaluation and AdmissionReview v1 responses (pure core, no I/O)."""

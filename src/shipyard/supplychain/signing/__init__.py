@@ -1,0 +1,1 @@
+"""Cosign-compatible keys, signatures, attestations and Sigstore bundle verification (pure core, no I/O)."""

@@ -1,0 +1,278 @@
+"""``kustomize build``: load a kustomization, accumulate its resources, bases and components, run generators
+and transformers in kustomize's order, add hash suffixes, fix name references, sort.
+
+Order inside one kustomization (``api/internal/target/kusttarget_configplugin.go``): resources → components →
+configMapGenerator/secretGenerator → patchesStrategicMerge → patches → namespace → namePrefix/nameSuffix →
+commonLabels/labels → commonAnnotations → patchesJson6902 → replicas → images. Bases are fully built first, so
+an overlay's transformers see the base's output. Hash suffixes are added once, at the top.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from shipyard.errors import SpecError, UnsupportedError
+from shipyard.gitops.kustomize import transformers as tx
+from shipyard.gitops.kustomize.generators import make_generated, merge_options
+from shipyard.gitops.kustomize.images import Image, transform_images
+from shipyard.gitops.kustomize.patch import Deleted, apply_json6902, strategic_merge
+from shipyard.gitops.kustomize.resource import ResMap, Resource, legacy_sort_key
+from shipyard.gitops.kustomize.selector import parse_patch_body, select
+from shipyard.resources.loader import Document, load_file, loads
+from shipyard.resources.validate import did_you_mean
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+SUPPORTED = {
+    "apiVersion", "kind", "metadata", "resources", "bases", "components", "namespace", "namePrefix",
+    "nameSuffix", "commonLabels", "labels", "commonAnnotations", "images", "imageTags", "replicas", "patches",
+    "patchesStrategicMerge", "patchesJson6902", "configMapGenerator", "secretGenerator", "generatorOptions",
+    "sortOptions",
+}  # fmt: skip
+KNOWN_UNSUPPORTED = {
+    "helmCharts", "helmGlobals", "helmChartInflationGenerator", "replacements", "vars", "crds", "configurations",
+    "transformers", "generators", "validators", "openapi", "buildMetadata",
+}  # fmt: skip
+
+
+def find_kustomization(directory: Path) -> Path | None:
+    for name in KUSTOMIZATION_FILES:
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+class Builder:
+    def __init__(self) -> None:
+        self._stack: list[Path] = []
+        self.fifo = False
+
+    def load(self, directory: Path) -> tuple[Document, dict[str, Any]]:
+        kfile = find_kustomization(directory)
+        if kfile is None:
+            raise SpecError(
+                f"unable to find one of {', '.join(repr(n) for n in KUSTOMIZATION_FILES)} in directory",
+                file=str(directory),
+            )
+        docs = load_file(kfile)
+        if len(docs) != 1 or not isinstance(docs[0].data, dict):
+            raise SpecError("a kustomization must be one YAML mapping", file=str(kfile))
+        doc = docs[0]
+        k: dict[str, Any] = doc.data
+        for key in k:
+            if key in KNOWN_UNSUPPORTED:
+                raise UnsupportedError(
+                    f"{kfile}:{doc.line_of((key,))} {key}: shipyard's kustomize does not support {key!r}"
+                )
+            if key not in SUPPORTED:
+                raise SpecError(
+                    f"unknown field{did_you_mean(key, SUPPORTED)}", file=str(kfile), line=doc.line_of((key,)), path=key
+                )
+        return doc, k
+
+    def build(self, directory: str | Path) -> list[dict[str, Any]]:
+        root = Path(directory)
+        rm = self.accumulate(root, None)
+        tx.add_hash_suffixes(rm)
+        tx.fix_name_references(rm)
+        items = rm.items if self.fifo else sorted(rm.items, key=legacy_sort_key)
+        return [r.obj for r in items]
+
+    def accumulate(self, root: Path, into: ResMap | None) -> ResMap:
+        resolved = root.resolve()
+        if resolved in self._stack:
+            raise SpecError(f"cycle detected: {root} includes itself", file=str(root))
+        self._stack.append(resolved)
+        try:
+            return self._accumulate(root, into)
+        finally:
+            self._stack.pop()
+
+    def _accumulate(self, root: Path, into: ResMap | None) -> ResMap:
+        doc, k = self.load(root)
+        kfile = doc.file
+        kind = k.get("kind", "Kustomization")
+        if into is None and kind == "Component":
+            raise SpecError("a Component can only be used from components:, not built or used as a base", file=kfile)
+        if into is not None and kind != "Component":
+            raise SpecError(f"{root} is listed in components: but its kind is {kind!r}, not 'Component'", file=kfile)
+        if (k.get("sortOptions") or {}).get("order") == "fifo":
+            self.fifo = True
+        rm = into if into is not None else ResMap()
+        for i, entry in enumerate([*(k.get("resources") or []), *(k.get("bases") or [])]):
+            self._add_resource(root, str(entry), rm, doc, i)
+        for i, entry in enumerate(k.get("components") or []):
+            path = root / str(entry)
+            if not path.is_dir():
+                raise SpecError(f"component {entry!r} not found", file=kfile, line=doc.line_of(("components", i)))
+            self.accumulate(path, rm)
+        self._generate(root, k, rm, doc)
+        self._transform(root, k, rm, doc)
+        return rm
+
+    def _add_resource(self, root: Path, entry: str, rm: ResMap, doc: Document, i: int) -> None:
+        if "://" in entry or entry.startswith(("git@", "github.com/")):
+            raise UnsupportedError(f"{doc.file}: remote resource {entry!r} is not supported; vendor it into the repo")
+        path = root / entry
+        line = doc.line_of(("resources", i))
+        if path.is_dir():
+            rm.extend(self.accumulate(path, None))
+        elif path.is_file():
+            for d in load_file(path):
+                if isinstance(d.data, dict) and d.data.get("kind", "").endswith("List") and "items" in d.data:
+                    for item in d.data["items"] or []:
+                        rm.add(Resource(item, origin=str(path)))
+                    continue
+                if not isinstance(d.data, dict):
+                    raise SpecError("a resource must be a YAML mapping", file=str(path), line=d.line)
+                rm.add(Resource(d.data, origin=str(path)))
+        else:
+            raise SpecError(
+                f"accumulating resources: {entry!r} is neither a file nor a directory", file=doc.file, line=line
+            )
+
+    def _generate(self, root: Path, k: dict[str, Any], rm: ResMap, doc: Document) -> None:
+        gopts = k.get("generatorOptions")
+        for field, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+            for i, spec in enumerate(k.get(field) or []):
+                where = f"{doc.file}:{doc.line_of((field, i))} {field}[{i}]"
+                opts = merge_options(gopts, spec.get("options"))
+                obj = make_generated(kind, root, spec, opts, where)
+                behavior = spec.get("behavior", "create")
+                if behavior == "create":
+                    if namespace := spec.get("namespace"):
+                        obj["metadata"]["namespace"] = namespace
+                    rm.add(Resource(obj, needs_hash=not opts["disableNameSuffixHash"], origin=doc.file))
+                    continue
+                if behavior not in ("merge", "replace"):
+                    raise SpecError(f"{where}: behavior must be create, merge or replace, not {behavior!r}")
+                found = rm.find(kind, obj["metadata"]["name"], spec.get("namespace"), any_id=True)
+                if len(found) != 1:
+                    raise SpecError(
+                        f"{where}: behavior {behavior} but no single existing {kind} {obj['metadata']['name']!r}"
+                    )
+                base = found[0]
+                for key in ("data", "binaryData"):
+                    if behavior == "replace":
+                        base.obj.pop(key, None)
+                    if obj.get(key):
+                        base.obj[key] = {**(base.obj.get(key) or {}), **obj[key]}
+                for key in ("labels", "annotations"):
+                    if obj["metadata"].get(key):
+                        base.meta[key] = {**(base.meta.get(key) or {}), **obj["metadata"][key]}
+                if spec.get("options", {}).get("disableNameSuffixHash") is not None or gopts:
+                    base.needs_hash = not opts["disableNameSuffixHash"]
+
+    def _transform(self, root: Path, k: dict[str, Any], rm: ResMap, doc: Document) -> None:
+        for i, entry in enumerate(k.get("patchesStrategicMerge") or []):
+            text, label = self._patch_text(root, entry, doc, ("patchesStrategicMerge", i))
+            for pd in loads(text, file=label):
+                self._smp(rm, pd.data, None, label)
+        for i, p in enumerate(k.get("patches") or []):
+            self._patch(root, rm, p, doc, ("patches", i))
+        if k.get("namespace"):
+            tx.set_namespace(rm, str(k["namespace"]))
+        if k.get("namePrefix") or k.get("nameSuffix"):
+            tx.add_prefix_suffix(rm, str(k.get("namePrefix") or ""), str(k.get("nameSuffix") or ""))
+        if k.get("commonLabels"):
+            tx.add_labels(rm, k["commonLabels"], selectors=True, templates=True)
+        for i, lab in enumerate(k.get("labels") or []):
+            if lab.get("fields"):
+                raise UnsupportedError(f"{doc.file}:{doc.line_of(('labels', i))} labels[{i}].fields is not supported")
+            tx.add_labels(
+                rm, lab.get("pairs") or {}, selectors=bool(lab.get("includeSelectors")),
+                templates=bool(lab.get("includeTemplates")),
+            )  # fmt: skip
+        if k.get("commonAnnotations"):
+            tx.add_annotations(rm, k["commonAnnotations"])
+        for i, p in enumerate(k.get("patchesJson6902") or []):
+            if "target" not in p:
+                raise SpecError(
+                    "patchesJson6902 entry needs a target", file=doc.file, line=doc.line_of(("patchesJson6902", i))
+                )
+            self._patch(root, rm, p, doc, ("patchesJson6902", i), json_only=True)
+        if k.get("replicas"):
+            tx.set_replicas(rm, k["replicas"])
+        images = [Image.from_dict(x) for x in [*(k.get("images") or []), *(k.get("imageTags") or [])]]
+        if images:
+            for r in rm.items:
+                transform_images(r.obj, images)
+
+    def _patch_text(self, root: Path, entry: Any, doc: Document, at: tuple[str | int, ...]) -> tuple[str, str]:
+        if isinstance(entry, dict):
+            raise SpecError(
+                "a patch entry must be a path or an inline YAML string", file=doc.file, line=doc.line_of(at)
+            )
+        text = str(entry)
+        if "\n" in text or text.lstrip().startswith(("{", "[", "-")) or ":" in text.split("\n", 1)[0]:
+            return text, f"{doc.file}:{doc.line_of(at)} (inline patch)"
+        path = root / text
+        if not path.is_file():
+            raise SpecError(f"patch file {text!r} not found", file=doc.file, line=doc.line_of(at))
+        return path.read_text(encoding="utf-8"), str(path)
+
+    def _patch(
+        self,
+        root: Path,
+        rm: ResMap,
+        p: dict[str, Any],
+        doc: Document,
+        at: tuple[str | int, ...],
+        json_only: bool = False,
+    ) -> None:
+        if not isinstance(p, dict) or ("path" in p) == ("patch" in p):
+            raise SpecError("a patch needs exactly one of path or patch", file=doc.file, line=doc.line_of(at))
+        if (p.get("options") or {}).get("allowNameChange") or (p.get("options") or {}).get("allowKindChange"):
+            raise UnsupportedError(f"{doc.file}:{doc.line_of(at)} patch options allowNameChange/allowKindChange")
+        if "path" in p:
+            path = root / str(p["path"])
+            if not path.is_file():
+                raise SpecError(f"patch file {p['path']!r} not found", file=doc.file, line=doc.line_of((*at, "path")))
+            text, label = path.read_text(encoding="utf-8"), str(path)
+        else:
+            text, label = str(p["patch"]), f"{doc.file}:{doc.line_of((*at, 'patch'))} (inline patch)"
+        bodies, is_json = parse_patch_body(text, label)
+        target = p.get("target")
+        if is_json:
+            if target is None:
+                raise SpecError("a JSON6902 patch needs a target", file=doc.file, line=doc.line_of(at))
+            for r in select(rm, target):
+                r.obj = apply_json6902(r.obj, bodies[0])
+            return
+        if json_only:
+            raise SpecError("patchesJson6902 entry is not a JSON6902 operation list", file=label)
+        for body in bodies:
+            self._smp(rm, body, target, label)
+
+    def _smp(self, rm: ResMap, body: Any, target: dict[str, Any] | None, label: str) -> None:
+        if not isinstance(body, dict):
+            raise SpecError("a strategic merge patch must be a YAML mapping", file=label)
+        if target is not None:
+            matched = select(rm, target)
+        else:
+            name = (body.get("metadata") or {}).get("name")
+            ns = (body.get("metadata") or {}).get("namespace")
+            matched = rm.find(str(body.get("kind")), str(name), ns) if ns else rm.find(str(body.get("kind")), str(name))
+            if not matched:
+                raise SpecError(f"no resource matches strategic merge patch {body.get('kind')} {name!r}", file=label)
+        for r in matched:
+            patch = copy.deepcopy(body)
+            if target is not None:
+                # With a target, the patch's own name/kind are only placeholders.
+                for key in ("name", "namespace"):
+                    (patch.get("metadata") or {}).pop(key, None)
+                patch.pop("kind", None)
+                patch.pop("apiVersion", None)
+            merged = strategic_merge(r.obj, patch)
+            if merged is Deleted:
+                rm.items.remove(r)
+            else:
+                keep_name = r.name
+                r.obj = merged
+                r.meta["name"] = keep_name
+
+
+def build(directory: str | Path) -> list[dict[str, Any]]:
+    """The objects ``kustomize build DIRECTORY`` prints, in its order."""
+    return Builder().build(directory)

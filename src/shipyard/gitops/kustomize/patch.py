@@ -1,0 +1,211 @@
+"""Patches: strategic merge (the common merge keys and ``$patch`` directives) and JSON6902 (RFC 6902).
+
+Strategic merge follows ``k8s.io/apimachinery/pkg/util/strategicpatch`` for the fields GitOps repos touch: maps
+merge recursively, ``null`` deletes a key, lists of objects merge by their patch-merge-key (below) and other
+lists are replaced, ``$patch: delete|replace`` on a map or list element, ``$retainKeys``,
+``$deleteFromPrimitiveList/<field>``; ``$setElementOrder/<field>`` is accepted and ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from shipyard.errors import SpecError
+
+# x-kubernetes-patch-merge-key of the list fields in the core workload, service and RBAC types.
+MERGE_KEYS: dict[str, str] = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "volumeDevices": "devicePath",
+    "imagePullSecrets": "name",
+    "hostAliases": "ip",
+    "resourceClaims": "name",
+    "topologySpreadConstraints": "topologyKey",
+    "conditions": "type",
+    "readinessGates": "conditionType",
+    "ownerReferences": "uid",
+}
+# Primitive lists whose patch strategy is "merge" (set union) rather than replace.
+MERGE_PRIMITIVE = {"finalizers"}
+
+Deleted = object()
+
+
+def _merge_key(field: str, parents: tuple[str, ...]) -> str | None:
+    if field == "ports":
+        # Container ports merge by containerPort; Service ports by port.
+        return "containerPort" if any(p in ("containers", "initContainers") for p in parents) else "port"
+    return MERGE_KEYS.get(field)
+
+
+def strategic_merge(base: Any, patch: Any, parents: tuple[str, ...] = ()) -> Any:
+    """Return ``base`` with ``patch`` applied; ``Deleted`` when a ``$patch: delete`` removes the whole thing."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    directive = patch.get("$patch")
+    if directive == "delete":
+        return Deleted
+    if directive == "replace":
+        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+    if directive not in (None, "merge"):
+        raise SpecError(f"unknown $patch directive {directive!r} (want merge, replace or delete)")
+    out: dict[str, Any] = copy.deepcopy(base) if isinstance(base, dict) else {}
+    retain = patch.get("$retainKeys")
+    for key, val in patch.items():
+        if key in ("$patch", "$retainKeys") or key.startswith("$setElementOrder/"):
+            continue
+        if key.startswith("$deleteFromPrimitiveList/"):
+            field = key.split("/", 1)[1]
+            if isinstance(out.get(field), list) and isinstance(val, list):
+                out[field] = [x for x in out[field] if x not in val]
+            continue
+        if val is None:
+            out.pop(key, None)
+            continue
+        if isinstance(val, dict):
+            merged = strategic_merge(out.get(key), val, (*parents, key))
+            if merged is Deleted:
+                out.pop(key, None)
+            else:
+                out[key] = merged
+        elif isinstance(val, list):
+            out[key] = _merge_list(out.get(key), val, key, parents)
+        else:
+            out[key] = copy.deepcopy(val)
+    if isinstance(retain, list):
+        out = {k: v for k, v in out.items() if k in retain}
+    return out
+
+
+def _merge_list(base: Any, patch: list[Any], field: str, parents: tuple[str, ...]) -> list[Any]:
+    if any(isinstance(x, dict) and x.get("$patch") == "replace" and len(x) == 1 for x in patch):
+        return [copy.deepcopy(x) for x in patch if not (isinstance(x, dict) and x.get("$patch") == "replace")]
+    current = copy.deepcopy(base) if isinstance(base, list) else []
+    if field in MERGE_PRIMITIVE and all(not isinstance(x, dict | list) for x in patch):
+        return current + [x for x in patch if x not in current]
+    key = _merge_key(field, parents)
+    if key is None or not all(isinstance(x, dict) for x in patch):
+        return [copy.deepcopy(x) for x in patch]
+    added: list[Any] = []
+    for item in patch:
+        if key not in item:
+            raise SpecError(f"strategic merge patch: an element of {field} has no merge key {key!r}")
+        idx = next((i for i, c in enumerate(current) if isinstance(c, dict) and c.get(key) == item[key]), None)
+        if item.get("$patch") == "delete":
+            if idx is not None:
+                current.pop(idx)
+            continue
+        if idx is None:
+            merged = strategic_merge({}, item, (*parents, field))
+            if merged is not Deleted:
+                added.append(merged)
+        else:
+            merged = strategic_merge(current[idx], item, (*parents, field))
+            if merged is Deleted:
+                current.pop(idx)
+            else:
+                current[idx] = merged
+    # apimachinery's mergeSlice: elements only in the patch come first, then the original (merged) elements.
+    return added + current
+
+
+# ---- JSON6902 ---------------------------------------------------------------------------------------------
+
+
+def _tokens(pointer: str) -> list[str]:
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise SpecError(f"JSON pointer {pointer!r} must start with '/'")
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+def _walk(doc: Any, tokens: list[str], pointer: str) -> Any:
+    cur = doc
+    for t in tokens:
+        if isinstance(cur, dict):
+            if t not in cur:
+                raise SpecError(f"JSON6902 path {pointer!r}: no key {t!r}")
+            cur = cur[t]
+        elif isinstance(cur, list):
+            cur = cur[_index(cur, t, pointer, allow_end=False)]
+        else:
+            raise SpecError(f"JSON6902 path {pointer!r}: cannot descend into a scalar at {t!r}")
+    return cur
+
+
+def _index(seq: list[Any], token: str, pointer: str, *, allow_end: bool) -> int:
+    if token == "-" and allow_end:
+        return len(seq)
+    if not token.isdigit() or (len(token) > 1 and token.startswith("0")):
+        raise SpecError(f"JSON6902 path {pointer!r}: {token!r} is not an array index")
+    i = int(token)
+    if i > len(seq) or (i == len(seq) and not allow_end):
+        raise SpecError(f"JSON6902 path {pointer!r}: index {i} out of range")
+    return i
+
+
+def _add(doc: Any, pointer: str, value: Any) -> Any:
+    tokens = _tokens(pointer)
+    if not tokens:
+        return copy.deepcopy(value)
+    parent = _walk(doc, tokens[:-1], pointer)
+    last = tokens[-1]
+    if isinstance(parent, dict):
+        parent[last] = copy.deepcopy(value)
+    elif isinstance(parent, list):
+        parent.insert(_index(parent, last, pointer, allow_end=True), copy.deepcopy(value))
+    else:
+        raise SpecError(f"JSON6902 path {pointer!r}: parent is a scalar")
+    return doc
+
+
+def _remove(doc: Any, pointer: str) -> tuple[Any, Any]:
+    tokens = _tokens(pointer)
+    if not tokens:
+        raise SpecError("JSON6902: cannot remove the whole document")
+    parent = _walk(doc, tokens[:-1], pointer)
+    last = tokens[-1]
+    if isinstance(parent, dict):
+        if last not in parent:
+            raise SpecError(f"JSON6902 remove {pointer!r}: no such key")
+        return doc, parent.pop(last)
+    if isinstance(parent, list):
+        return doc, parent.pop(_index(parent, last, pointer, allow_end=False))
+    raise SpecError(f"JSON6902 path {pointer!r}: parent is a scalar")
+
+
+def apply_json6902(doc: Any, ops: list[Any]) -> Any:
+    out = copy.deepcopy(doc)
+    for n, op in enumerate(ops):
+        if not isinstance(op, dict) or "op" not in op or "path" not in op:
+            raise SpecError(f"JSON6902 operation {n} needs 'op' and 'path'")
+        kind, path = op["op"], str(op["path"])
+        if kind in ("add", "replace", "test") and "value" not in op:
+            raise SpecError(f"JSON6902 {kind} at {path!r} needs a value")
+        if kind == "add":
+            out = _add(out, path, op["value"])
+        elif kind == "remove":
+            out, _ = _remove(out, path)
+        elif kind == "replace":
+            _walk(out, _tokens(path), path)
+            out, _ = _remove(out, path) if _tokens(path) else (out, None)
+            out = _add(out, path, op["value"])
+        elif kind in ("move", "copy"):
+            src = str(op.get("from", ""))
+            if kind == "move":
+                out, value = _remove(out, src)
+            else:
+                value = copy.deepcopy(_walk(out, _tokens(src), src))
+            out = _add(out, path, value)
+        elif kind == "test":
+            if _walk(out, _tokens(path), path) != op["value"]:
+                raise SpecError(f"JSON6902 test at {path!r} failed")
+        else:
+            raise SpecError(f"JSON6902 operation {n}: unknown op {kind!r}")
+    return out

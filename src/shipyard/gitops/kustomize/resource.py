@@ -1,0 +1,133 @@
+"""A resource under build: the object, the names it had before (for name-reference fix-ups and overlay
+matching), and whether it gets a content-hash suffix at the end of the build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shipyard.errors import SpecError
+
+# kyaml resid/gvk.go legacy order.
+ORDER_FIRST = [
+    "Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition", "ServiceAccount",
+    "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap", "Secret",
+    "Endpoints", "Service", "LimitRange", "PriorityClass", "PersistentVolume", "PersistentVolumeClaim",
+    "Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget",
+]  # fmt: skip
+ORDER_LAST = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]
+_RANK = {k: i - len(ORDER_FIRST) for i, k in enumerate(ORDER_FIRST)} | {k: i + 1 for i, k in enumerate(ORDER_LAST)}
+
+CLUSTER_SCOPED = {
+    "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume",
+    "StorageClass", "PriorityClass", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "APIService", "IngressClass", "CSIDriver", "CSINode", "RuntimeClass", "PodSecurityPolicy", "Node",
+    "VolumeAttachment", "CertificateSigningRequest", "ComponentStatus", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class Resource:
+    obj: dict[str, Any]
+    history: list[str] = field(default_factory=list)
+    needs_hash: bool = False
+    origin: str = ""
+    org_name: str = ""
+    org_ns: str = ""
+
+    @property
+    def kind(self) -> str:
+        return str(self.obj.get("kind", ""))
+
+    @property
+    def api_version(self) -> str:
+        return str(self.obj.get("apiVersion", ""))
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else ""
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rsplit("/", 1)[-1]
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        m = self.obj.setdefault("metadata", {})
+        if not isinstance(m, dict):
+            raise SpecError("metadata must be a mapping", file=self.origin)
+        return m
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", ""))
+
+    @property
+    def namespace(self) -> str:
+        return str(self.meta.get("namespace") or "")
+
+    def rename(self, new: str) -> None:
+        if new != self.name:
+            self.history.append(self.name)
+            self.meta["name"] = new
+
+    def id_names(self) -> tuple[str, str]:
+        """kustomize's OrgId and CurId names: what selectors and name-matched patches are tested against."""
+        return (self.org_name or self.name, self.name)
+
+    def id_namespaces(self) -> tuple[str, str]:
+        return (self.org_ns or "default", self.namespace or "default")
+
+    def all_names(self) -> list[str]:
+        return [*self.history, self.name]
+
+    def gvk_string(self) -> str:
+        return "_".join((self.group or "~G", self.version or "~V", self.kind or "~K"))
+
+    def ident(self) -> tuple[str, str, str, str]:
+        return (self.group, self.kind, self.namespace, self.name)
+
+    def describe(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {ns}{self.name}"
+
+
+def legacy_sort_key(r: Resource) -> tuple[int, str, str, str]:
+    return (_RANK.get(r.kind, 0), r.gvk_string(), r.namespace or "~X", r.name)
+
+
+class ResMap:
+    """Resources in insertion order with unique ids."""
+
+    def __init__(self) -> None:
+        self.items: list[Resource] = []
+
+    def add(self, r: Resource) -> None:
+        if not isinstance(r.obj.get("kind"), str) or not r.obj.get("kind"):
+            raise SpecError("resource has no kind", file=r.origin)
+        if not r.name:
+            raise SpecError(f"{r.kind} has no metadata.name", file=r.origin)
+        if not r.org_name:
+            r.org_name, r.org_ns = r.name, r.namespace
+        for other in self.items:
+            if other.ident() == r.ident():
+                raise SpecError(
+                    f"may not add resource with an already registered id: {r.describe()} "
+                    f"(from {r.origin or '?'} and {other.origin or '?'})"
+                )
+        self.items.append(r)
+
+    def extend(self, other: ResMap) -> None:
+        for r in other.items:
+            self.add(r)
+
+    def find(self, kind: str, name: str, namespace: str | None = None, *, any_id: bool = False) -> list[Resource]:
+        """By kind and name: the original or current name, or (``any_id``) any name it ever had."""
+        return [
+            r
+            for r in self.items
+            if r.kind == kind
+            and name in (r.all_names() if any_id else r.id_names())
+            and (namespace is None or namespace in r.id_namespaces())
+        ]

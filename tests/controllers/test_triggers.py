@@ -1,0 +1,253 @@
+"""The EventListener sink over real HTTP on 127.0.0.1 (tektoncd/triggers ``pkg/sink/sink.go`` contract).
+
+Acceptance (issue 2): a correctly signed push creates a PipelineRun; a wrong signature, a missing one and a wrong
+event type create nothing. Status codes are upstream's: 202 for every event regardless of what the interceptors
+decide, 400 for a body that is not JSON, 413 for a body over the limit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from shipyard.controllers.triggers import EventListenerSink
+from shipyard.controllers.triggers_http import ListenerServer
+from shipyard.pipelines.triggers.config import load_listener
+from shipyard.resources.loader import loads
+from shipyard.testing.triggers import RecordingSubmitter, github_signature
+
+SECRET = b"t0p-s3cret-value"
+MAX_BODY = 64 * 1024
+
+RESOURCES = f"""\
+apiVersion: triggers.tekton.dev/v1beta1
+kind: EventListener
+metadata:
+  name: github-listener
+  namespace: ci
+spec:
+  triggers:
+    - name: github-push
+      interceptors:
+        - ref: {{name: github}}
+          params:
+            - name: secretRef
+              value: {{secretName: github-webhook, secretKey: token}}
+            - name: eventTypes
+              value: [push]
+      bindings:
+        - ref: push-binding
+      template:
+        ref: build-template
+---
+apiVersion: triggers.tekton.dev/v1beta1
+kind: TriggerBinding
+metadata:
+  name: push-binding
+spec:
+  params:
+    - name: revision
+      value: $(body.after)
+    - name: repo-url
+      value: $(body.repository.clone_url)
+    - name: event-type
+      value: $(header.x-github-event)
+---
+apiVersion: triggers.tekton.dev/v1beta1
+kind: TriggerTemplate
+metadata:
+  name: build-template
+spec:
+  params:
+    - name: revision
+    - name: repo-url
+    - name: event-type
+  resourcetemplates:
+    - apiVersion: tekton.dev/v1
+      kind: PipelineRun
+      metadata:
+        generateName: build-
+      spec:
+        pipelineRef:
+          name: build
+        params:
+          - name: revision
+            value: $(tt.params.revision)
+          - name: repo-url
+            value: $(tt.params.repo-url)
+          - name: event
+            value: $(tt.params.event-type)
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: github-webhook
+stringData:
+  token: {SECRET.decode()}
+"""
+
+PUSH = json.dumps(
+    {
+        "ref": "refs/heads/main",
+        "after": "9f1c2d3e4b5a69788796a5b4c3d2e1f0a9b8c7d6",
+        "repository": {"clone_url": "https://example.com/acme/service.git"},
+    }
+).encode()
+
+
+@dataclass
+class Listener:
+    server: ListenerServer
+    sink: EventListenerSink
+    submitter: RecordingSubmitter
+    client: httpx.Client
+
+    def post(self, body: bytes, headers: dict[str, str], path: str = "/") -> httpx.Response:
+        return self.client.post(self.server.url + path, content=body, headers=headers)
+
+    def created_for(self, response: httpx.Response) -> list[dict[str, object]]:
+        assert response.status_code == 202, response.text
+        self.sink.drain()
+        return self.submitter.for_event(response.json()["eventID"])
+
+    def report_for(self, response: httpx.Response) -> str:
+        event_id = response.json()["eventID"]
+        self.sink.drain()
+        (report,) = [r for r in self.sink.reports if r.event_id == event_id]
+        return report.outcomes[0].message
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[Listener]:
+    config = load_listener(loads(RESOURCES, "listener.yaml"), default_uid="el-uid-1")
+    submitter = RecordingSubmitter()
+    sink = EventListenerSink(config, submitter, max_body_bytes=MAX_BODY)
+    with ListenerServer(sink, port=0) as server, httpx.Client(timeout=30) as client:
+        yield Listener(server, sink, submitter, client)
+
+
+def signed(body: bytes = PUSH, event: str = "push", secret: bytes = SECRET) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": event,
+        "X-Hub-Signature-256": github_signature(secret, body),
+    }
+
+
+@pytest.mark.integration
+def test_signed_push_creates_a_pipelinerun(listener: Listener) -> None:
+    resp = listener.post(PUSH, signed())
+    assert resp.status_code == 202
+    reply = resp.json()
+    assert set(reply) == {"eventListener", "namespace", "eventListenerUID", "eventID"}
+    assert (reply["eventListener"], reply["namespace"], reply["eventListenerUID"]) == (
+        "github-listener",
+        "ci",
+        "el-uid-1",
+    )
+    (run,) = listener.created_for(resp)
+    meta = run["metadata"]
+    assert isinstance(meta, dict)
+    assert meta["name"].startswith("build-") and len(meta["name"]) == len("build-") + 5
+    assert meta["namespace"] == "ci"
+    assert meta["labels"] == {
+        "triggers.tekton.dev/eventlistener": "github-listener",
+        "triggers.tekton.dev/trigger": "github-push",
+        "triggers.tekton.dev/triggers-eventid": reply["eventID"],
+    }
+    assert run["spec"] == {
+        "pipelineRef": {"name": "build"},
+        "params": [
+            {"name": "revision", "value": "9f1c2d3e4b5a69788796a5b4c3d2e1f0a9b8c7d6"},
+            {"name": "repo-url", "value": "https://example.com/acme/service.git"},
+            {"name": "event", "value": "push"},
+        ],
+    }
+
+
+REJECTED = [
+    ("wrong signature", signed(secret=b"not-the-secret"), "payload signature check failed"),
+    ("missing signature", {"X-GitHub-Event": "push"}, "no X-Hub-Signature-256 header set"),
+    ("wrong event type", signed(event="pull_request"), "event type pull_request is not allowed"),
+    (
+        "forged short signature",
+        {**signed(), "X-Hub-Signature-256": "sha256=deadbeef"},
+        "payload signature check failed",
+    ),
+    (
+        "forged long signature",
+        {**signed(), "X-Hub-Signature-256": signed()["X-Hub-Signature-256"] + "ab"},
+        "payload signature check failed",
+    ),
+    ("signature of another body", signed(body=b"{}"), "payload signature check failed"),
+    (
+        "form-encoded body",
+        {**signed(), "Content-Type": "application/x-www-form-urlencoded"},
+        "form parameter encoding not supported",
+    ),
+]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("headers", "reason"), [r[1:] for r in REJECTED], ids=[r[0] for r in REJECTED])
+def test_rejected_events_create_nothing_and_are_logged(
+    listener: Listener, headers: dict[str, str], reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="shipyard.triggers")
+    resp = listener.post(PUSH, headers)
+    assert resp.status_code == 202  # upstream answers before the interceptors run
+    assert listener.created_for(resp) == []
+    assert listener.report_for(resp).startswith(reason)
+    logged = [r.getMessage() for r in caplog.records if resp.json()["eventID"] in r.getMessage()]
+    assert any(reason in m and "rejected by interceptor github" in m for m in logged), logged
+    assert not any(SECRET.decode() in m for m in caplog.messages)
+
+
+@pytest.mark.integration
+def test_non_json_body_is_400(listener: Listener) -> None:
+    resp = listener.post(b"this is not json", signed(body=b"this is not json"))
+    assert resp.status_code == 400
+    body = resp.json()
+    assert set(body) == {"eventListener", "namespace", "errorMessage"}
+    assert body["eventListener"] == "github-listener"
+    assert body["errorMessage"].startswith("Invalid event body format : ")
+
+
+@pytest.mark.integration
+def test_body_over_the_limit_is_413(listener: Listener) -> None:
+    huge = json.dumps({"pad": "x" * (MAX_BODY + 10)}).encode()
+    resp = listener.post(huge, signed(body=huge))
+    assert resp.status_code == 413
+    assert "larger than the limit" in resp.json()["errorMessage"]
+
+
+@pytest.mark.integration
+def test_live_and_any_path_or_method(listener: Listener) -> None:
+    live = listener.client.get(listener.server.url + "/live")
+    assert (live.status_code, live.text) == (200, "ok")
+    resp = listener.client.put(listener.server.url + "/some/other/path?x=1", content=PUSH, headers=signed())
+    assert len(listener.created_for(resp)) == 1
+
+
+@pytest.mark.integration
+def test_chunked_body_is_read(listener: Listener) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield PUSH[:10]
+        yield PUSH[10:]
+
+    resp = listener.client.post(listener.server.url + "/", content=chunks(), headers=signed())
+    assert len(listener.created_for(resp)) == 1
+
+
+@pytest.mark.integration
+def test_metrics_endpoint(listener: Listener) -> None:
+    listener.created_for(listener.post(PUSH, signed()))
+    text = listener.client.get(listener.server.url + "/metrics").text
+    assert 'eventlistener_event_received_total{status="succeeded"}' in text
+    assert 'eventlistener_triggered_resources_total{kind="PipelineRun"}' in text
+    assert "eventlistener_http_duration_seconds_bucket" in text

@@ -1,0 +1,155 @@
+"""The filesystem an image's layers add up to, read straight from the layer tarballs (OCI image-spec layer.md).
+
+Layers apply in order. In a layer, ``.wh.<name>`` deletes ``<name>`` (and everything under it) from the lower
+layers, ``.wh..wh..opq`` in a directory hides every lower-layer child of that directory, and a non-directory
+replaces a lower directory of the same name. Whiteouts only ever affect lower layers, whatever their position in
+the tar. Nothing is extracted: one pass over the tar headers builds the index, and ``contents`` streams each layer
+once more to hand over the bytes of the files a cataloger asked for. Member names that climb above the root are
+refused, as is a truncated or corrupt layer.
+"""
+
+from __future__ import annotations
+
+import tarfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO
+
+from shipyard.errors import SpecError, UnsupportedError
+from shipyard.supplychain.sbom.model import SourceInfo
+from shipyard.supplychain.sbom.source import FileEntry, normalise
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_OPAQUE = ".wh..wh..opq"
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One layer: its id (the diff id, else the blob digest) and how to open its bytes (tar, possibly gzipped)."""
+
+    id: str
+    open: Callable[[], IO[bytes]]
+    label: str = ""
+
+
+@contextmanager
+def _tar(layer: Layer) -> Iterator[tarfile.TarFile]:
+    fh = layer.open()
+    try:
+        head = fh.peek(4)[:4] if hasattr(fh, "peek") else b""
+        if head == _ZSTD_MAGIC:
+            raise UnsupportedError(
+                f"layer {layer.label or layer.id} is zstd-compressed; shipyard reads tar and tar+gzip"
+            )
+        try:
+            with tarfile.open(fileobj=fh, mode="r|*") as tar:
+                yield tar
+        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+            raise SpecError(
+                f"layer is not a readable tar ({exc}); is it truncated?", file=layer.label or layer.id
+            ) from exc
+    finally:
+        fh.close()
+
+
+class LayeredSource:
+    def __init__(self, layers: list[Layer], info: SourceInfo) -> None:
+        self.layers = layers
+        self._info = info
+        self._index: dict[str, FileEntry] | None = None
+        self._where: dict[str, tuple[int, int]] = {}
+
+    @property
+    def info(self) -> SourceInfo:
+        return self._info
+
+    def _build(self) -> dict[str, FileEntry]:
+        index: dict[str, FileEntry] = {}
+        where: dict[str, tuple[int, int]] = {}
+        dirs: set[str] = set()
+        for li, layer in enumerate(self.layers):
+            adds: dict[str, FileEntry | None] = {}  # None marks a directory
+            order: dict[str, int] = {}
+            removed: list[str] = []
+            opaque: list[str] = []
+            with _tar(layer) as tar:
+                for ordinal, member in enumerate(tar):
+                    path = normalise(member.name)
+                    if path is None:
+                        raise SpecError(
+                            f"member {member.name!r} escapes the root filesystem", file=layer.label or layer.id
+                        )
+                    if path == "/":
+                        continue
+                    parent, _, base = path.rpartition("/")
+                    if base.startswith(".wh."):
+                        if base == _OPAQUE:
+                            opaque.append(parent)
+                        elif base == ".wh.":
+                            raise SpecError(
+                                "bare whiteout '.wh.' is invalid (image-spec layer.md)", file=layer.label or layer.id
+                            )
+                        else:
+                            removed.append(f"{parent}/{base[4:]}")
+                        continue
+                    if member.isdir():
+                        adds[path] = None
+                    elif member.issym():
+                        adds[path] = FileEntry(path, 0, member.mode & 0o7777, layer.id, member.linkname)
+                    elif member.isreg() or member.islnk():
+                        adds[path] = FileEntry(path, member.size, member.mode & 0o7777, layer.id)
+                    order[path] = ordinal
+            for gone in removed:
+                _drop(index, dirs, gone, itself=True)
+            for directory in opaque:
+                _drop(index, dirs, directory, itself=False)
+            for path, entry in adds.items():
+                if entry is None:
+                    index.pop(path, None)
+                    dirs.add(path)
+                else:
+                    if path in dirs:
+                        _drop(index, dirs, path, itself=True)
+                    index[path] = entry
+                    where[path] = (li, order[path])
+        self._where = where
+        return index
+
+    def _ensure(self) -> dict[str, FileEntry]:
+        if self._index is None:
+            self._index = self._build()
+        return self._index
+
+    def entries(self) -> Iterator[FileEntry]:
+        index = self._ensure()
+        for path in sorted(index):
+            yield index[path]
+
+    def contents(self, wanted: Callable[[FileEntry], bool]) -> Iterator[tuple[FileEntry, bytes]]:
+        index = self._ensure()
+        todo = {p for p, e in index.items() if e.link is None and wanted(e)}
+        by_layer: dict[int, set[str]] = {}
+        for path in todo:
+            by_layer.setdefault(self._where[path][0], set()).add(path)
+        for li, layer in enumerate(self.layers):
+            paths = by_layer.get(li)
+            if not paths:
+                continue
+            with _tar(layer) as tar:
+                for ordinal, member in enumerate(tar):
+                    found = normalise(member.name)
+                    if found is None or found not in paths or self._where[found] != (li, ordinal) or not member.isreg():
+                        continue
+                    fh = tar.extractfile(member)
+                    if fh is not None:
+                        yield index[found], fh.read()
+
+
+def _drop(index: dict[str, FileEntry], dirs: set[str], path: str, *, itself: bool) -> None:
+    prefix = path.rstrip("/") + "/"
+    for p in [p for p in index if p.startswith(prefix) or (itself and p == path)]:
+        del index[p]
+    for d in [d for d in dirs if d.startswith(prefix) or (itself and d == path)]:
+        dirs.discard(d)

@@ -1,0 +1,235 @@
+"""Signing and verifying images in both cosign layouts, against the in-memory store.
+
+``test_*_independent`` re-implement the cosign formats from the spec digest (supply-chain.md §1.3, §1.4, §1.6,
+§3.2) with ``cryptography`` and ``json`` only, so a signature shipyard writes is checked without shipyard's own
+verifier.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import UTC, datetime
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from shipyard.errors import DigestMismatchError, NotFoundError
+from shipyard.supplychain.signing import keys, sign, verify
+from shipyard.supplychain.signing.errors import ClaimMismatchError, NoSignaturesError, SignatureMismatchError
+from shipyard.testing.signatures import MemorySignatureStore
+
+REPO = "127.0.0.1:5000/demo/app"
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def keypair() -> tuple[keys.PrivateKey, keys.PublicKey, bytes]:
+    pair = keys.generate_key_pair(b"pw")
+    return keys.load_private_key(pair.private_pem, b"pw"), keys.load_public_key(pair.public_pem), pair.public_pem
+
+
+def _sha(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _ecdsa_ok(public_pem: bytes, signature: bytes, data: bytes) -> bool:
+    pub = serialization.load_pem_public_key(public_pem)
+    assert isinstance(pub, ec.EllipticCurvePublicKey)
+    try:
+        pub.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+    except Exception:
+        return False
+    return True
+
+
+def test_legacy_signature_checked_by_independent_implementation(keypair: tuple) -> None:
+    key, _pub, public_pem = keypair
+    store = MemorySignatureStore()
+    digest = store.add_image(REPO, "v1")
+    result = sign.sign_image(store, f"{REPO}:v1", key, now=NOW, new_bundle_format=False, annotations={"env": "prod"})
+    assert result.resolved_from_tag == "v1" and result.image.digest == digest
+    # §1.2: tag sha256-<hex>.sig in the same repository.
+    tag = "sha256-" + digest.split(":")[1] + ".sig"
+    raw, media_type = store.manifests[(REPO, tag)]
+    manifest = json.loads(raw)
+    assert media_type == manifest["mediaType"] == "application/vnd.oci.image.manifest.v1+json"
+    (layer,) = manifest["layers"]
+    assert layer["mediaType"] == "application/vnd.dev.cosign.simplesigning.v1+json"
+    payload = store.blobs[(REPO, layer["digest"])]
+    assert layer["digest"] == _sha(payload) and layer["size"] == len(payload)
+    # §1.4: exact payload bytes, written out by hand.
+    expected = (
+        '{"critical":{"identity":{"docker-reference":"127.0.0.1:5000/demo/app"},'
+        f'"image":{{"docker-manifest-digest":"{digest}"}},"type":"cosign container image signature"}},'
+        '"optional":{"env":"prod"}}'
+    ).encode()
+    assert payload == expected
+    # §1.5: base64 std DER ECDSA P-256/SHA-256 over the payload bytes.
+    signature = base64.b64decode(layer["annotations"]["dev.cosignproject.cosign/signature"], validate=True)
+    assert _ecdsa_ok(public_pem, signature, payload)
+    assert not _ecdsa_ok(public_pem, signature, payload.replace(b"prod", b"dev!"))
+    # §1.3: config blob names the layer in rootfs.diff_ids.
+    config = store.blobs[(REPO, manifest["config"]["digest"])]
+    assert _sha(config) == manifest["config"]["digest"] and len(config) == manifest["config"]["size"]
+    assert json.loads(config)["rootfs"] == {"type": "layers", "diff_ids": [layer["digest"]]}
+
+
+def test_bundle_signature_checked_by_independent_implementation(keypair: tuple) -> None:
+    key, _pub, public_pem = keypair
+    store = MemorySignatureStore()
+    digest = store.add_image(REPO, "v1")
+    image_raw, image_mt = store.manifests[(REPO, digest)]
+    result = sign.sign_image(store, f"{REPO}@{digest}", key, now=NOW)
+    assert result.resolved_from_tag is None and result.layout == "bundle"
+    raw, _ = store.manifests[(REPO, result.location)]
+    assert _sha(raw) == result.location
+    m = json.loads(raw)
+    bundle_type = "application/vnd.dev.sigstore.bundle.v0.3+json"
+    assert m["artifactType"] == bundle_type and m["config"]["artifactType"] == bundle_type
+    assert m["config"]["mediaType"] == "application/vnd.oci.empty.v1+json"
+    assert m["config"]["digest"] == "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+    assert m["subject"] == {"mediaType": image_mt, "digest": digest, "size": len(image_raw)}
+    assert m["annotations"]["dev.sigstore.bundle.content"] == "dsse-envelope"
+    assert m["annotations"]["dev.sigstore.bundle.predicateType"] == "https://sigstore.dev/cosign/sign/v1"
+    assert m["annotations"]["org.opencontainers.image.created"] == "2026-01-02T03:04:05Z"
+    (layer,) = m["layers"]
+    blob = store.blobs[(REPO, layer["digest"])]
+    assert layer["mediaType"] == bundle_type and _sha(blob) == layer["digest"]
+    bundle = json.loads(blob)
+    assert bundle["mediaType"] == bundle_type
+    spki = serialization.load_pem_public_key(public_pem).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert (
+        bundle["verificationMaterial"]["publicKey"]["hint"] == base64.b64encode(hashlib.sha256(spki).digest()).decode()
+    )
+    env = bundle["dsseEnvelope"]
+    assert env["payloadType"] == "application/vnd.in-toto+json"
+    body = base64.b64decode(env["payload"])
+    pae = b"DSSEv1 28 application/vnd.in-toto+json " + str(len(body)).encode() + b" " + body
+    assert _ecdsa_ok(public_pem, base64.b64decode(env["signatures"][0]["sig"]), pae)
+    statement = json.loads(body)
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+    assert statement["predicateType"] == "https://sigstore.dev/cosign/sign/v1"
+    assert statement["subject"] == [{"digest": {"sha256": digest.split(":")[1]}}]
+
+
+@pytest.mark.parametrize("referrers_api", [True, False], ids=["OCI 1.1 referrers API", "referrers tag schema fallback"])
+@pytest.mark.parametrize("new_format", [True, False], ids=["bundle layout", "legacy layout"])
+def test_round_trip(keypair: tuple, referrers_api: bool, new_format: bool) -> None:
+    key, pub, _ = keypair
+    store = MemorySignatureStore(referrers_api=referrers_api)
+    store.add_image(REPO, "v1")
+    sign.sign_image(store, f"{REPO}:v1", key, now=NOW, new_bundle_format=new_format, annotations={"env": "prod"})
+    sign.attest_image(
+        store,
+        f"{REPO}:v1",
+        key,
+        now=NOW,
+        new_bundle_format=new_format,
+        predicate=b'{"spdxVersion":"SPDX-2.3","name":"app"}',
+        predicate_kind="spdxjson",
+    )
+    _, sigs = verify.verify_image(store, f"{REPO}:v1", verify.Verifier(key=pub, annotations={"env": "prod"}))
+    assert [s.layout for s in sigs] == ["bundle" if new_format else "legacy"]
+    _, atts = verify.verify_attestations(
+        store, f"{REPO}:v1", verify.Verifier(key=pub), predicate_type="https://spdx.dev/Document"
+    )
+    (att,) = atts
+    assert att.envelope is not None
+    statement = json.loads(base64.b64decode(att.envelope["payload"]))
+    assert statement["predicate"] == {"name": "app", "spdxVersion": "SPDX-2.3"}
+    with pytest.raises(NoSignaturesError, match="no matching attestations"):
+        verify.verify_attestations(
+            store, f"{REPO}:v1", verify.Verifier(key=pub), predicate_type="https://cyclonedx.org/bom"
+        )
+    with pytest.raises(ClaimMismatchError):
+        verify.verify_image(store, f"{REPO}:v1", verify.Verifier(key=pub, annotations={"env": "dev"}))
+
+
+def test_legacy_signatures_append_and_dedupe(keypair: tuple) -> None:
+    key, pub, _ = keypair
+    other = keys.load_private_key(keys.generate_key_pair(b"").private_pem, b"")
+    store = MemorySignatureStore()
+    digest = store.add_image(REPO, "v1")
+    first = sign.sign_image(store, f"{REPO}:v1", key, now=NOW, new_bundle_format=False)
+    again = sign.sign_image(store, f"{REPO}:v1", key, now=NOW, new_bundle_format=False)
+    sign.sign_image(store, f"{REPO}:v1", other, now=NOW, new_bundle_format=False)
+    assert first.written and not again.written
+    raw, _ = store.manifests[(REPO, first.location)]
+    assert len(json.loads(raw)["layers"]) == 2
+    _, sigs = verify.verify_image(
+        store, f"{REPO}@{digest}", verify.Verifier(key=keys.load_public_key(keys.public_key_pem(other.public_key())))
+    )
+    assert len(sigs) == 1
+    assert len(verify.verify_image(store, f"{REPO}@{digest}", verify.Verifier(key=pub))[1]) == 1
+
+
+def test_signature_by_another_key_is_rejected(keypair: tuple) -> None:
+    key, _, _ = keypair
+    store = MemorySignatureStore()
+    store.add_image(REPO, "v1")
+    sign.sign_image(store, f"{REPO}:v1", key, now=NOW, new_bundle_format=False)
+    stranger = keys.load_public_key(keys.generate_key_pair(b"").public_pem)
+    with pytest.raises(SignatureMismatchError, match="invalid signature"):
+        verify.verify_image(store, f"{REPO}:v1", verify.Verifier(key=stranger))
+
+
+def test_tampered_payload_blob_is_a_digest_mismatch(keypair: tuple) -> None:
+    key, pub, _ = keypair
+    store = MemorySignatureStore()
+    store.add_image(REPO, "v1")
+    result = sign.sign_image(store, f"{REPO}:v1", key, now=NOW, new_bundle_format=False)
+    layer = json.loads(store.manifests[(REPO, result.location)][0])["layers"][0]
+    store.blobs[(REPO, layer["digest"])] = store.blobs[(REPO, layer["digest"])].replace(b"demo", b"evil")
+    with pytest.raises(DigestMismatchError, match="hashes to"):
+        verify.verify_image(store, f"{REPO}:v1", verify.Verifier(key=pub))
+
+
+def test_tampered_payload_with_rewritten_manifest_fails_the_signature(keypair: tuple) -> None:
+    key, pub, _ = keypair
+    store = MemorySignatureStore()
+    store.add_image(REPO, "v1")
+    result = sign.sign_image(store, f"{REPO}:v1", key, now=NOW, new_bundle_format=False, annotations={"env": "dev"})
+    manifest = json.loads(store.manifests[(REPO, result.location)][0])
+    layer = manifest["layers"][0]
+    forged = store.blobs[(REPO, layer["digest"])].replace(b'"dev"', b'"prd"')
+    layer["digest"], layer["size"] = _sha(forged), len(forged)
+    store.blobs[(REPO, layer["digest"])] = forged
+    store.put_manifest(REPO, result.location, json.dumps(manifest).encode(), manifest["mediaType"])
+    with pytest.raises(SignatureMismatchError):
+        verify.verify_image(store, f"{REPO}:v1", verify.Verifier(key=pub))
+
+
+def test_signature_copied_to_another_image_names_the_wrong_digest(keypair: tuple) -> None:
+    key, pub, _ = keypair
+    store = MemorySignatureStore()
+    store.add_image(REPO, "v1")
+    other = store.add_image(REPO, "v2", config=b'{"architecture":"arm64","os":"linux"}')
+    result = sign.sign_image(store, f"{REPO}:v1", key, now=NOW, new_bundle_format=False)
+    raw, mt = store.manifests[(REPO, result.location)]
+    store.put_manifest(REPO, "sha256-" + other.split(":")[1] + ".sig", raw, mt)
+    with pytest.raises(ClaimMismatchError, match="does not match the image digest"):
+        verify.verify_image(store, f"{REPO}:v2", verify.Verifier(key=pub))
+
+
+def test_manifest_digest_mismatch_and_missing_image(keypair: tuple) -> None:
+    key, _pub, _ = keypair
+    store = MemorySignatureStore()
+    digest = store.add_image(REPO, "v1")
+    store.manifests[(REPO, digest)] = (b'{"schemaVersion":2,"layers":[]}', "application/vnd.oci.image.manifest.v1+json")
+    with pytest.raises(DigestMismatchError, match="hashes to"):
+        sign.sign_image(store, f"{REPO}@{digest}", key, now=NOW)
+    with pytest.raises(NotFoundError):
+        sign.sign_image(store, f"{REPO}:nope", key, now=NOW)
+
+
+def test_unsigned_image_has_no_signatures(keypair: tuple) -> None:
+    _, pub, _ = keypair
+    store = MemorySignatureStore()
+    store.add_image(REPO, "v1")
+    with pytest.raises(NoSignaturesError, match="no signatures found"):
+        verify.verify_image(store, f"{REPO}:v1", verify.Verifier(key=pub))

@@ -21,6 +21,13 @@ KINDS: dict[str, str] = {
     "triggers.tekton.dev/ClusterTriggerBinding": "shipyard.resources.triggers_validate:validate_trigger_binding",
     "triggers.tekton.dev/TriggerTemplate": "shipyard.resources.triggers_validate:validate_trigger_template",
     "triggers.tekton.dev/Trigger": "shipyard.resources.triggers_validate:validate_trigger",
+    "tekton.dev/Task": "shipyard.pipelines.validation:validate_document",
+    "tekton.dev/ClusterTask": "shipyard.pipelines.validation:validate_document",
+    "tekton.dev/Pipeline": "shipyard.pipelines.validation:validate_document",
+    "tekton.dev/PipelineRun": "shipyard.pipelines.validation:validate_document",
+    "tekton.dev/TaskRun": "shipyard.pipelines.validation:validate_document",
+    "/ConfigMap": "shipyard.pipelines.validation:validate_document",
+    "/Secret": "shipyard.pipelines.validation:validate_document",
 }
 
 

@@ -16,6 +16,12 @@ Validator = Callable[[Document, Issues], None]
 
 # "group/Kind" -> "module:function". Core Kubernetes kinds have the empty group.
 KINDS: dict[str, str] = {
+    "argoproj.io/Rollout": "shipyard.resources.rollouts:validate_rollout",
+    "argoproj.io/AnalysisTemplate": "shipyard.resources.analysis:validate_analysis_template",
+    "argoproj.io/ClusterAnalysisTemplate": "shipyard.resources.analysis:validate_analysis_template",
+    "argoproj.io/AnalysisRun": "shipyard.resources.analysis:validate_analysis_run",
+    "flagger.app/Canary": "shipyard.resources.flagger:validate_canary",
+    "flagger.app/MetricTemplate": "shipyard.resources.flagger:validate_metric_template",
     "triggers.tekton.dev/EventListener": "shipyard.resources.triggers_validate:validate_event_listener",
     "triggers.tekton.dev/TriggerBinding": "shipyard.resources.triggers_validate:validate_trigger_binding",
     "triggers.tekton.dev/ClusterTriggerBinding": "shipyard.resources.triggers_validate:validate_trigger_binding",

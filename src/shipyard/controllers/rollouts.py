@@ -1,0 +1,310 @@
+"""The rollout controller: reconciles Rollouts and their AnalysisRuns in a ``Cluster``.
+
+Level-triggered from stored state: every reconcile reads the Rollout, its ReplicaSets (label
+``rollouts-pod-template-hash``, owner reference) and AnalysisRuns, asks ``delivery.plan_rollout`` for a Plan
+and applies it (ReplicaSets, Services' selectors, router objects, runs, Events, status). Nothing lives only in
+memory, so a new controller on the same cluster continues exactly where the previous one stopped.
+Pod readiness comes from ReplicaSet status, written by the runtime (or the simulator's kubelet).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from shipyard.clock import Clock, rfc3339
+from shipyard.cluster.base import Cluster, Obj
+from shipyard.controllers.analysisruns import AnalysisRunReconciler, build_run
+from shipyard.delivery.model import POD_HASH_LABEL, REVISION_ANNOTATION, Plan, ReplicaSetView, RunView
+from shipyard.delivery.providers.base import MetricProvider
+from shipyard.delivery.rollout import plan_rollout
+from shipyard.delivery.routers import router_for
+from shipyard.errors import ConflictError, NotFoundError, ShipyardError
+from shipyard.resources.rollouts import Rollout
+
+ROLLOUT = "argoproj.io/Rollout"
+RS = "apps/ReplicaSet"
+RUN = "argoproj.io/AnalysisRun"
+
+
+@dataclass
+class RecordedEvent:
+    t: float
+    namespace: str
+    name: str
+    reason: str
+    message: str
+    type: str
+
+
+@dataclass
+class RolloutController:
+    cluster: Cluster
+    clock: Clock
+    providers: Mapping[str, MetricProvider] = field(default_factory=dict)
+    secrets: Callable[[str, str, str], str] | None = None  # (namespace, secret, key) -> value
+    write_events: bool = True
+    on_event: Callable[[RecordedEvent], None] | None = None
+    latencies: list[float] = field(default_factory=list)
+    _due: dict[tuple[str, str, str], float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.runs = AnalysisRunReconciler(self.cluster, self.clock, self.providers, self.secrets)
+
+    # -- one rollout ---------------------------------------------------------------------------------------
+    def reconcile_rollout(self, namespace: str, name: str) -> bool:
+        """Reconcile one Rollout; True if anything was written."""
+        started = time.perf_counter()
+        try:
+            return self._reconcile(namespace, name)
+        finally:
+            self.latencies.append(time.perf_counter() - started)
+
+    def _reconcile(self, namespace: str, name: str) -> bool:
+        obj = self.cluster.get(ROLLOUT, namespace, name)
+        if obj is None:
+            return False
+        ro = Rollout.model_validate({**obj, "status": None})
+        now = self.clock.now()
+        owned_rs = [r for r in self.cluster.list(RS, namespace) if _owned_by(r, obj)]
+        owned_runs = [r for r in self.cluster.list(RUN, namespace) if _owned_by(r, obj)]
+        rss = [_rs_view(r) for r in owned_rs]
+        runs = [_run_view(r) for r in owned_runs]
+        try:
+            plan = plan_rollout(ro, obj.get("status"), rss, runs, now=now)
+        except ShipyardError as exc:
+            return self._invalid(obj, str(exc))
+        wrote = self._apply(ro, obj, plan, {r["metadata"]["name"]: r for r in owned_rs}, now)
+        key = (ROLLOUT, namespace, name)
+        if plan.requeue_at is not None:
+            self._due[key] = plan.requeue_at
+        else:
+            self._due.pop(key, None)
+        return wrote
+
+    def _invalid(self, obj: Obj, message: str) -> bool:
+        status = dict(obj.get("status") or {})
+        if status.get("message") == f"InvalidSpec: {message}":
+            return False
+        status.update(phase="Degraded", message=f"InvalidSpec: {message}")
+        conds = [c for c in status.get("conditions") or [] if c.get("type") != "InvalidSpec"]
+        conds.append({"type": "InvalidSpec", "status": "True", "reason": "InvalidSpec", "message": message})
+        status["conditions"] = conds
+        self.cluster.update_status({**obj, "status": status})
+        return True
+
+    def _apply(self, ro: Rollout, obj: Obj, plan: Plan, owned: dict[str, Obj], now: float) -> bool:
+        ns = ro.metadata.namespace or ""
+        wrote = False
+        for rs in plan.create_rs:
+            self.cluster.create(_rs_object(ro, obj, rs))
+            wrote = True
+        for rs_name, replicas in plan.scale.items():
+            current = owned.get(rs_name) or self.cluster.get(RS, ns, rs_name)
+            if current is None:
+                continue
+            current = copy.deepcopy(current)
+            current["spec"]["replicas"] = replicas
+            _annotate(current, plan.annotate.pop(rs_name, {}))
+            self.cluster.update(current)
+            wrote = True
+        for rs_name, changes in plan.annotate.items():
+            current = owned.get(rs_name) or self.cluster.get(RS, ns, rs_name)
+            if current is None or not changes:
+                continue
+            current = copy.deepcopy(current)
+            if _annotate(current, changes):
+                self.cluster.update(current)
+                wrote = True
+        for rs_name in plan.delete_rs:
+            if self.cluster.get(RS, ns, rs_name) is not None:
+                self.cluster.delete(RS, ns, rs_name)
+                wrote = True
+        for req in plan.create_runs:
+            run, error_status = build_run(self.cluster, ro, obj, req)
+            try:
+                created = self.cluster.create(run)
+            except ConflictError:
+                continue
+            if error_status is not None:
+                self.cluster.update_status({**created, "status": error_status})
+            wrote = True
+        for run_name in plan.terminate_runs:
+            wrote |= self.runs.terminate(ns, run_name)
+        for svc_name, pod_hash in plan.services.items():
+            wrote |= self._point_service(ns, svc_name, pod_hash)
+        if plan.traffic is not None:
+            wrote |= self._route(ro, plan)
+        for ev in plan.events:
+            self._event(ro, ev.reason, ev.message, ev.type, now)
+        if plan.status != (obj.get("status") or {}):
+            fresh = self.cluster.get(ROLLOUT, ns, ro.metadata.name or "")
+            if fresh is not None:
+                self.cluster.update_status({**fresh, "status": plan.status})
+                wrote = True
+        return wrote
+
+    def _point_service(self, ns: str, name: str, pod_hash: str) -> bool:
+        svc = self.cluster.get("Service", ns, name)
+        if svc is None:
+            return False
+        selector = dict((svc.get("spec") or {}).get("selector") or {})
+        if selector.get(POD_HASH_LABEL) == pod_hash:
+            return False
+        selector[POD_HASH_LABEL] = pod_hash
+        svc.setdefault("spec", {})["selector"] = selector
+        svc.setdefault("metadata", {}).setdefault("annotations", {})[
+            "argo-rollouts.argoproj.io/managed-by-rollouts"
+        ] = "true"
+        self.cluster.update(svc)
+        return True
+
+    def _route(self, ro: Rollout, plan: Plan) -> bool:
+        assert plan.traffic is not None
+        router = router_for(ro)
+        try:
+            objects = router.desired(ro, plan.traffic, self.cluster.get)
+        except NotFoundError:
+            return False  # the router's objects are not there yet; Argo reports and retries
+        wrote = False
+        for desired in objects:
+            current = self.cluster.get(
+                f"{desired['apiVersion'].rsplit('/', 1)[0]}/{desired['kind']}",
+                desired["metadata"].get("namespace", ""),
+                desired["metadata"]["name"],
+            )
+            if (
+                current is not None
+                and current.get("spec") == desired.get("spec")
+                and ((current.get("metadata") or {}).get("annotations") or {})
+                == (desired["metadata"].get("annotations") or {})
+            ):
+                continue
+            self.cluster.apply(desired)
+            wrote = True
+        return wrote
+
+    def _event(self, ro: Rollout, reason: str, message: str, type_: str, now: float) -> None:
+        ns, name = ro.metadata.namespace or "", ro.metadata.name or ""
+        rec = RecordedEvent(now, ns, name, reason, message, type_)
+        if self.on_event is not None:
+            self.on_event(rec)
+        if not self.write_events:
+            return
+        seq = self.cluster.resource_version()
+        self.cluster.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"name": f"{name}.{seq:x}.{reason.lower()}", "namespace": ns},
+                "involvedObject": {
+                    "apiVersion": "argoproj.io/v1alpha1",
+                    "kind": "Rollout",
+                    "name": name,
+                    "namespace": ns,
+                },
+                "reason": reason,
+                "message": message,
+                "type": type_,
+                "firstTimestamp": rfc3339(now),
+                "source": {"component": "rollouts-controller"},
+            }
+        )
+
+    # -- the loop ------------------------------------------------------------------------------------------
+    def sync_all(self) -> bool:
+        """One pass over every AnalysisRun and Rollout; True if anything was written."""
+        wrote = self.runs.sync_all()
+        for obj in self.cluster.list(ROLLOUT):
+            m = obj["metadata"]
+            wrote |= self.reconcile_rollout(m.get("namespace") or "", m["name"])
+        return wrote
+
+    def settle(self, max_passes: int = 50) -> None:
+        """Reconcile until nothing changes at this instant."""
+        for _ in range(max_passes):
+            if not self.sync_all():
+                return
+
+    def next_wake(self) -> float | None:
+        times = [t for t in self._due.values()] + self.runs.wake_times()
+        return min(times) if times else None
+
+
+def _owned_by(child: Obj, owner: Obj) -> bool:
+    uid = owner["metadata"].get("uid")
+    return any(ref.get("uid") == uid for ref in (child.get("metadata") or {}).get("ownerReferences") or [])
+
+
+def _annotate(obj: Obj, changes: Mapping[str, str | None]) -> bool:
+    ann = obj.setdefault("metadata", {}).setdefault("annotations", {})
+    before = dict(ann)
+    for k, v in changes.items():
+        if v is None:
+            ann.pop(k, None)
+        else:
+            ann[k] = v
+    return bool(before != ann)
+
+
+def _rs_view(r: Obj) -> ReplicaSetView:
+    m = r["metadata"]
+    st = r.get("status") or {}
+    return ReplicaSetView(
+        name=m["name"],
+        pod_hash=(m.get("labels") or {}).get(POD_HASH_LABEL, ""),
+        revision=int((m.get("annotations") or {}).get(REVISION_ANNOTATION, "0")),
+        replicas=int((r.get("spec") or {}).get("replicas", 0)),
+        available=int(st.get("availableReplicas", 0)),
+        ready=int(st.get("readyReplicas", 0)),
+        annotations=dict(m.get("annotations") or {}),
+        template=(r.get("spec") or {}).get("template") or {},
+    )
+
+
+def _run_view(r: Obj) -> RunView:
+    m = r["metadata"]
+    labels = m.get("labels") or {}
+    st = r.get("status") or {}
+    idx = labels.get("step-index")
+    return RunView(
+        name=m["name"],
+        pod_hash=labels.get(POD_HASH_LABEL, ""),
+        run_type=labels.get("rollout-type", ""),
+        step_index=int(idx) if idx is not None else None,
+        phase=st.get("phase", "Pending"),
+        message=st.get("message", ""),
+        terminated=bool((r.get("spec") or {}).get("terminate")),
+    )
+
+
+def _rs_object(ro: Rollout, owner: Obj, rs: ReplicaSetView) -> Obj:
+    template = copy.deepcopy(rs.template)
+    labels = dict((template.get("metadata") or {}).get("labels") or {})
+    labels[POD_HASH_LABEL] = rs.pod_hash
+    template.setdefault("metadata", {})["labels"] = labels
+    selector = copy.deepcopy(ro.spec.selector or {"matchLabels": {}})
+    selector.setdefault("matchLabels", {})[POD_HASH_LABEL] = rs.pod_hash
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": rs.name,
+            "namespace": ro.metadata.namespace or "",
+            "labels": labels,
+            "annotations": {REVISION_ANNOTATION: str(rs.revision)},
+            "ownerReferences": [
+                {
+                    "apiVersion": "argoproj.io/v1alpha1",
+                    "kind": "Rollout",
+                    "name": ro.metadata.name,
+                    "uid": owner["metadata"].get("uid"),
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        },
+        "spec": {"replicas": rs.replicas, "selector": selector, "template": template},
+    }

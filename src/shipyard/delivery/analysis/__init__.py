@@ -1,0 +1,1 @@
+"""AnalysisRun semantics: measurement classification, metric and run assessment, scheduling, templates and args."""

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import tarfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from shipyard.errors import NotFoundError, SpecError
 from shipyard.store.db import Database, Migration
+from shipyard.supplychain.sbom.layers import tar_stream
 from shipyard.supplychain.sbom.source import normalise
 from shipyard.supplychain.vuln.loading import is_record_name, load_record
 from shipyard.supplychain.vuln.matcher import normal_name
@@ -72,21 +71,18 @@ class DbStatus:
 
 def _records_in_tar(path: Path) -> Iterator[tuple[str, bytes]]:
     label = str(path)
-    try:
-        with tarfile.open(path, mode="r|*") as tar:
-            for member in tar:
-                clean = normalise(member.name)
-                if clean is None or member.name.startswith("/"):
-                    raise SpecError(f"hostile member name {member.name!r} (absolute or climbing with '..')", file=label)
-                if not is_record_name(clean):
-                    continue
-                if not member.isreg():
-                    raise SpecError(f"member {member.name!r} is a link or device, not a record file", file=label)
-                fh = tar.extractfile(member)
-                if fh is not None:
-                    yield f"{label}!{clean}", fh.read()
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise SpecError(f"not a readable tarball ({exc}); is it truncated?", file=label) from exc
+    with open(path, "rb") as fh, tar_stream(fh, label) as tar:
+        for member in tar:
+            clean = normalise(member.name)
+            if clean is None or member.name.startswith("/"):
+                raise SpecError(f"hostile member name {member.name!r} (absolute or climbing with '..')", file=label)
+            if not is_record_name(clean):
+                continue
+            if not member.isreg():
+                raise SpecError(f"member {member.name!r} is a link or device, not a record file", file=label)
+            data = tar.extractfile(member)
+            if data is not None:
+                yield f"{label}!{clean}", data.read()
 
 
 def _records_in(path: Path) -> Iterator[tuple[str, bytes]]:

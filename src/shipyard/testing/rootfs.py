@@ -116,7 +116,7 @@ def make_rootfs(root: Path, go_blob: bytes) -> Path:
         root,
         "/usr/share/doc/bash/copyright",
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
-        "Files: *\nLicense: GPL-3+\n\nFiles: doc/*\nLicense: GFDL-1.3\n",
+        "Files: *\nLicense: GPL-3+\n\nFiles: doc/*\nLicense: BSD-3-clause\n",
     )
     _write(root, "/lib/apk/db/installed", APK_INSTALLED)
     site = "/usr/lib/python3/dist-packages"

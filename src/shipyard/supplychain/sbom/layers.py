@@ -10,12 +10,14 @@ refused, as is a truncated or corrupt layer.
 
 from __future__ import annotations
 
+import gzip
+import io
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from shipyard.errors import SpecError, UnsupportedError
 from shipyard.supplychain.sbom.model import SourceInfo
@@ -34,22 +36,54 @@ class Layer:
     label: str = ""
 
 
+class _Counted(io.RawIOBase):
+    """Counts what tarfile reads, to tell a finished archive from one cut short."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self.inner = inner
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+
+@contextmanager
+def tar_stream(fh: IO[bytes], label: str) -> Iterator[tarfile.TarFile]:
+    """Read a tar (plain or gzip) sequentially; a truncated or corrupt archive is a ``SpecError``.
+
+    Python's tarfile stops quietly at a short header, so the archive must have been read to at least one
+    end-of-archive block past the last member, and gzip streams must reach their end marker.
+    """
+    head = fh.peek(4)[:4] if hasattr(fh, "peek") else b""
+    if head == _ZSTD_MAGIC:
+        raise UnsupportedError(f"{label} is zstd-compressed; shipyard reads tar and tar+gzip")
+    inner: IO[bytes] = fh
+    if head[:2] == b"\x1f\x8b":
+        inner = gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[assignment]
+    counted = _Counted(inner)
+    try:
+        with tarfile.open(fileobj=counted, mode="r|") as tar:
+            yield tar
+            for _ in tar:  # drain to the end so the end-of-archive check sees everything
+                pass
+            if counted.count < tar.offset + tarfile.BLOCKSIZE:
+                raise tarfile.ReadError("archive ends without its end-of-archive blocks")
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        raise SpecError(f"not a readable tar ({exc}); is it truncated?", file=label) from exc
+
+
 @contextmanager
 def _tar(layer: Layer) -> Iterator[tarfile.TarFile]:
     fh = layer.open()
     try:
-        head = fh.peek(4)[:4] if hasattr(fh, "peek") else b""
-        if head == _ZSTD_MAGIC:
-            raise UnsupportedError(
-                f"layer {layer.label or layer.id} is zstd-compressed; shipyard reads tar and tar+gzip"
-            )
-        try:
-            with tarfile.open(fileobj=fh, mode="r|*") as tar:
-                yield tar
-        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-            raise SpecError(
-                f"layer is not a readable tar ({exc}); is it truncated?", file=layer.label or layer.id
-            ) from exc
+        with tar_stream(fh, layer.label or layer.id) as tar:
+            yield tar
     finally:
         fh.close()
 

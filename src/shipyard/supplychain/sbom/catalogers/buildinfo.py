@@ -32,6 +32,8 @@ class BuildInfo:
     main: Module | None = None
     deps: tuple[Module, ...] = ()
     settings: tuple[tuple[str, str], ...] = field(default=())
+    modinfo: str = ""
+    """The module information text as the linker wrote it (sentinels stripped)."""
 
     def setting(self, key: str) -> str | None:
         return next((v for k, v in self.settings if k == key), None)
@@ -155,24 +157,30 @@ def parse_modinfo(go_version: str, text: str) -> BuildInfo:
     path, main = "", None
     deps: list[Module] = []
     settings: list[tuple[str, str]] = []
+    last_main = False
     for line in text.splitlines():
         kind, _, rest = line.partition("\t")
         cols = rest.split("\t")
         if kind == "path":
             path = rest
         elif kind == "mod" and len(cols) >= 2:
-            main = Module(cols[0], cols[1], cols[2] if len(cols) > 2 else "")
+            main, last_main = Module(cols[0], cols[1], cols[2] if len(cols) > 2 else ""), True
         elif kind == "dep" and len(cols) >= 2:
             deps.append(Module(cols[0], cols[1], cols[2] if len(cols) > 2 else ""))
-        elif kind == "=>" and len(cols) >= 2 and deps:
-            # A replacement applies to the module on the line before it.
-            deps[-1] = Module(cols[0], cols[1], cols[2] if len(cols) > 2 else "")
+            last_main = False
+        elif kind == "=>" and len(cols) >= 2:
+            # A replacement applies to the module on the line before it (runtime/debug.ParseBuildInfo).
+            replaced = Module(cols[0], cols[1], cols[2] if len(cols) > 2 else "")
+            if last_main:
+                main = replaced
+            elif deps:
+                deps[-1] = replaced
         elif kind == "build":
             key, _, value = rest.partition("=")
             if len(value) >= 2 and value[0] == value[-1] == '"':
                 value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
             settings.append((key, value))
-    return BuildInfo(go_version, path, main, tuple(deps), tuple(settings))
+    return BuildInfo(go_version, path, main, tuple(deps), tuple(settings), text)
 
 
 def read_elf(data: bytes) -> BuildInfo | None:

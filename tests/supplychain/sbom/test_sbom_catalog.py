@@ -1,0 +1,218 @@
+"""Golden tests: the fixture root filesystem (shipyard.testing.rootfs) gives exactly these packages, purls and
+licences, from a directory, from layer tarballs with whiteouts, and from an OCI image layout."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from shipyard.errors import NotFoundError, SpecError
+from shipyard.supplychain.sbom.catalog import catalog, select
+from shipyard.supplychain.sbom.layers import Layer, LayeredSource
+from shipyard.supplychain.sbom.model import SourceInfo, SourceKind
+from shipyard.supplychain.sbom.oci_layout import open_layout
+from shipyard.supplychain.sbom.source import DirectorySource
+from shipyard.testing.rootfs import make_rootfs
+
+# (type, name, version, purl, licences, first evidence path)
+GOLDEN = [
+    ("apk", "libcrypto3", "3.1.4-r5", "pkg:apk/alpine/libcrypto3@3.1.4-r5?arch=x86_64&upstream=openssl",
+     ("Apache-2.0",), "/lib/apk/db/installed"),
+    ("apk", "musl", "1.2.4-r2", "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64", ("MIT",), "/lib/apk/db/installed"),
+    ("deb", "bash", "5.2.15-2+b2", "pkg:deb/debian/bash@5.2.15-2%2Bb2?arch=amd64&distro=debian-12",
+     ("BSD-3-clause", "GPL-3+"), "/var/lib/dpkg/status"),
+    ("deb", "libc6", "2.36-9+deb12u4", "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12&upstream=glibc",
+     (), "/var/lib/dpkg/status"),
+    ("deb", "libssl3", "3.0.11-1~deb12u2+b1",
+     "pkg:deb/debian/libssl3@3.0.11-1~deb12u2%2Bb1?arch=amd64&distro=debian-12&upstream=openssl%403.0.11-1~deb12u2",
+     (), "/var/lib/dpkg/status"),
+    ("deb", "tzdata", "2024a-0+deb12u1", "pkg:deb/debian/tzdata@2024a-0%2Bdeb12u1?arch=all&distro=debian-12",
+     (), "/var/lib/dpkg/status.d/tzdata"),
+    ("go-module", "github.com/aquasecurity/test", "v1.0.0", "pkg:golang/github.com/aquasecurity/test@v1.0.0", (),
+     "/usr/local/bin/gotool"),
+    ("go-module", "stdlib", "1.22.1", "pkg:golang/stdlib@1.22.1", (), "/usr/local/bin/gotool"),
+    ("java-archive", "log4j-core", "2.14.1", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
+     ("https://www.apache.org/licenses/LICENSE-2.0.txt",), "/opt/app/lib/log4j-core-2.14.1.jar"),
+    ("java-archive", "plain", "1.2", "pkg:maven/plain/plain@1.2", (), "/opt/app/lib/plain-1.2.jar"),
+    ("npm", "@angular/core", "12.3.1", "pkg:npm/%40angular/core@12.3.1", ("MIT",),
+     "/srv/app/node_modules/@angular/core/package.json"),
+    ("npm", "left-pad", "1.3.0", "pkg:npm/left-pad@1.3.0", ("WTFPL",), "/srv/app/package-lock.json"),
+    ("npm", "lodash", "4.17.11", "pkg:npm/lodash@4.17.11", ("MIT",), "/srv/app/node_modules/lodash/package.json"),
+    ("python", "Jinja2", "3.1.2", "pkg:pypi/jinja2@3.1.2", ("BSD-3-Clause",),
+     "/usr/lib/python3/dist-packages/Jinja2-3.1.2.dist-info/METADATA"),
+    ("python", "PyYAML", "5.3", "pkg:pypi/pyyaml@5.3", ("MIT",), "/usr/lib/python3/dist-packages/PyYAML-5.3.egg-info"),
+    ("python", "shipyard_bar.pkg", "1.0", "pkg:pypi/shipyard-bar-pkg@1.0", ("MIT License",),
+     "/usr/lib/python3/dist-packages/shipyard_bar.pkg-1.0.dist-info/METADATA"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def rootfs(tmp_path: Path, shared: Path) -> Path:
+    blob = (shared / "vectors/go-buildinfo/go1.22-inline.buildinfo.bin").read_bytes()
+    return make_rootfs(tmp_path / "rootfs", blob)
+
+
+def _rows(sbom: object) -> list[tuple[object, ...]]:
+    return [
+        (p.type.value, p.name, p.version, p.purl, p.licenses, p.locations[0].path)
+        for p in sbom.packages  # type: ignore[attr-defined]
+    ]
+
+
+def test_directory_golden(rootfs: Path) -> None:
+    sbom = catalog(DirectorySource(rootfs))
+    assert _rows(sbom) == GOLDEN
+    assert sbom.distro is not None and (sbom.distro.id, sbom.distro.version_id) == ("debian", "12")
+
+
+def test_evidence_files_and_advisory_names(rootfs: Path) -> None:
+    pkgs = {p.name: p for p in catalog(DirectorySource(rootfs)).packages}
+    # dpkg: the .list and copyright files are evidence too (syft dpkg-db-cataloger)
+    assert [loc.path for loc in pkgs["bash"].locations] == [
+        "/var/lib/dpkg/status",
+        "/var/lib/dpkg/info/bash.list",
+        "/usr/share/doc/bash/copyright",
+    ]
+    assert [loc.path for loc in pkgs["Jinja2"].locations][1].endswith("Jinja2-3.1.2.dist-info/RECORD")
+    assert [loc.path for loc in pkgs["lodash"].locations] == [
+        "/srv/app/node_modules/lodash/package.json",
+        "/srv/app/package-lock.json",
+    ]
+    # OSV names: source package for Debian/Alpine, PEP 503 for PyPI, group:artifact for Maven
+    assert (pkgs["libssl3"].advisory_name, pkgs["libssl3"].source_version) == ("openssl", "3.0.11-1~deb12u2")
+    assert pkgs["libcrypto3"].advisory_name == "openssl"
+    assert pkgs["shipyard_bar.pkg"].advisory_name == "shipyard-bar-pkg"
+    assert pkgs["log4j-core"].advisory_name == "org.apache.logging.log4j:log4j-core"
+    assert pkgs["bash"].ecosystem == "Debian:12" and pkgs["musl"].ecosystem == "Alpine"
+
+
+def test_catalogers_can_be_chosen(rootfs: Path) -> None:
+    sbom = catalog(DirectorySource(rootfs), select(["apk-db-cataloger"]))
+    assert [p.name for p in sbom.packages] == ["libcrypto3", "musl"]
+    with pytest.raises(SpecError, match="unknown cataloger 'rpm'"):
+        select(["rpm"])
+
+
+def _tar(entries: list[tuple[str, bytes | None, int]], *, gz: bool = False) -> bytes:
+    """(name, data or None for a directory, mode)"""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data, mode in entries:
+            info = tarfile.TarInfo(name)
+            info.mode = mode
+            if data is None:
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+            else:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    raw = buf.getvalue()
+    return gzip.compress(raw, mtime=0) if gz else raw
+
+
+def _tree(root: Path) -> list[tuple[str, bytes | None, int]]:
+    out: list[tuple[str, bytes | None, int]] = []
+    for p in sorted(root.rglob("*")):
+        rel = "./" + p.relative_to(root).as_posix()
+        out.append((rel, None if p.is_dir() else p.read_bytes(), p.stat().st_mode & 0o7777))
+    return out
+
+
+def _layer(data: bytes, layer_id: str) -> Layer:
+    return Layer(layer_id, lambda: io.BufferedReader(io.BytesIO(data)), layer_id)  # type: ignore[arg-type]
+
+
+UPPER = [
+    ("var/lib/dpkg/status.d/.wh.tzdata", b"", 0o644),  # deletes a lower file
+    ("srv/app/node_modules/.wh..wh..opq", b"", 0o644),  # hides every lower child, keeps this layer's
+    ("srv/app/node_modules/lodash/package.json", json.dumps({"name": "lodash", "version": "4.17.21"}).encode(), 0o644),
+    ("opt/app/lib/.wh.plain-1.2.jar", b"", 0o644),
+]
+
+
+def test_layers_apply_whiteouts_and_opaque_dirs(rootfs: Path) -> None:
+    lower = _layer(_tar(_tree(rootfs), gz=True), "sha256:lower")
+    upper = _layer(_tar(UPPER), "sha256:upper")
+    src = LayeredSource([lower, upper], SourceInfo(SourceKind.IMAGE, "test"))
+    pkgs = {(p.name, p.version): p for p in catalog(src).packages}
+    assert ("tzdata", "2024a-0+deb12u1") not in pkgs
+    assert ("plain", "1.2") not in pkgs
+    assert ("@angular/core", "12.3.1") not in pkgs  # hidden by the opaque directory
+    assert pkgs[("lodash", "4.17.21")].layer == "sha256:upper"
+    # the lockfile (lower layer) still declares the old lodash
+    assert [(loc.path, loc.layer) for loc in pkgs[("lodash", "4.17.11")].locations] == [
+        ("/srv/app/package-lock.json", "sha256:lower")
+    ]
+    assert pkgs[("bash", "5.2.15-2+b2")].layer == "sha256:lower"
+    assert len(pkgs) == len(GOLDEN) - 3 + 1
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("../../etc/passwd", "escapes the root"), ("a/.wh.", "bare whiteout")],
+    ids=["member-climbs-above-root", "bare-whiteout-invalid-image-spec-layer.md"],
+)
+def test_hostile_layers_are_refused(name: str, message: str) -> None:
+    src = LayeredSource([_layer(_tar([(name, b"x", 0o644)]), "l")], SourceInfo(SourceKind.IMAGE, "x"))
+    with pytest.raises(SpecError, match=message):
+        list(src.entries())
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["tar+gzip", "tar"])
+def test_truncated_layer_is_a_clear_error(rootfs: Path, gz: bool) -> None:
+    data = _tar(_tree(rootfs), gz=gz)
+    src = LayeredSource([_layer(data[: len(data) // 2], "l")], SourceInfo(SourceKind.IMAGE, "x"))
+    with pytest.raises(SpecError, match="truncated"):
+        catalog(src)
+
+
+def _blob(root: Path, data: bytes) -> dict[str, object]:
+    digest = hashlib.sha256(data).hexdigest()
+    (root / "blobs/sha256").mkdir(parents=True, exist_ok=True)
+    (root / "blobs/sha256" / digest).write_bytes(data)
+    return {"digest": f"sha256:{digest}", "size": len(data)}
+
+
+def make_layout(root: Path, layers: list[bytes], ref: str = "app:v1") -> str:
+    """An OCI image layout holding one image; returns the manifest digest."""
+    diff_ids = ["sha256:" + hashlib.sha256(gzip.decompress(x)).hexdigest() for x in layers]
+    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids}})
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **_blob(root, config.encode())},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **_blob(root, x)} for x in layers],
+    }
+    mdesc = _blob(root, json.dumps(manifest).encode())
+    index = {
+        "schemaVersion": 2,
+        "manifests": [
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                **mdesc,
+                "annotations": {"org.opencontainers.image.ref.name": ref},
+            }
+        ],
+    }
+    (root / "index.json").write_text(json.dumps(index))
+    (root / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
+    return str(mdesc["digest"])
+
+
+def test_oci_layout_source(rootfs: Path, tmp_path: Path) -> None:
+    layers = [_tar(_tree(rootfs), gz=True), _tar(UPPER, gz=True)]
+    digest = make_layout(tmp_path / "layout", layers)
+    src = open_layout(tmp_path / "layout", "app:v1")
+    sbom = catalog(src)
+    assert sbom.source.digest == digest and sbom.source.kind is SourceKind.IMAGE
+    assert sbom.source.layers[1] == f"sha256:{hashlib.sha256(gzip.decompress(layers[1])).hexdigest()}"
+    lodash = next(p for p in sbom.packages if p.name == "lodash" and p.version == "4.17.21")
+    assert lodash.layer == sbom.source.layers[1]
+    with pytest.raises(NotFoundError, match="no image named 'other'"):
+        open_layout(tmp_path / "layout", "other")

@@ -155,3 +155,30 @@ class GitCache:
         ws.git.run("remote", "set-url", "origin", url)
         ws.sync()
         return ws
+
+
+def resolve_and_export(cache: GitCache, url: str, revision: str, dest: Path) -> str:
+    """Fetch ``url``, resolve ``revision`` (branch, tag, SHA or HEAD) to a commit and write its tree to ``dest``."""
+    import io
+    import tarfile
+
+    mirror = cache.fetch(url)
+    g = Git(mirror)
+    sha = ""
+    for candidate in (revision, f"refs/heads/{revision}", f"refs/tags/{revision}"):
+        proc = g.run("rev-parse", "--verify", "-q", f"{candidate}^{{commit}}", check=False)
+        if proc.returncode == 0:
+            sha = proc.stdout.strip()
+            break
+    if not sha:
+        raise GitError(f"revision {revision!r} not found in {redact(url)}")
+    try:
+        proc_bytes = subprocess.run(
+            ["git", "archive", "--format=tar", sha], cwd=mirror, capture_output=True, check=True
+        ).stdout
+    except subprocess.CalledProcessError as exc:
+        raise GitError(f"git archive {sha} failed: {redact(exc.stderr.decode(errors='replace'))}") from exc
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(proc_bytes)) as tar:
+        tar.extractall(dest, filter="data")
+    return sha

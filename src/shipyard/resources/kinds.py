@@ -27,6 +27,8 @@ KINDS: dict[str, str] = {
     "triggers.tekton.dev/ClusterTriggerBinding": "shipyard.resources.triggers_validate:validate_trigger_binding",
     "triggers.tekton.dev/TriggerTemplate": "shipyard.resources.triggers_validate:validate_trigger_template",
     "triggers.tekton.dev/Trigger": "shipyard.resources.triggers_validate:validate_trigger",
+    "kyverno.io/ClusterPolicy": "shipyard.resources.kyverno:validate_cluster_policy",
+    "kyverno.io/Policy": "shipyard.resources.kyverno:validate_cluster_policy",
     "tekton.dev/Task": "shipyard.pipelines.validation:validate_document",
     "tekton.dev/ClusterTask": "shipyard.pipelines.validation:validate_document",
     "tekton.dev/Pipeline": "shipyard.pipelines.validation:validate_document",

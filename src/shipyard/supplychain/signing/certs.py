@@ -109,6 +109,7 @@ class IdentityPolicy:
     identity_regexp: str = ""
     issuer: str = ""
     issuer_regexp: str = ""
+    extensions: tuple[tuple[str, str], ...] = ()  # (friendly name or OID, regexp searched in its value)
 
     def check(self, cert: x509.Certificate) -> None:
         if not (self.identity or self.identity_regexp) or not (self.issuer or self.issuer_regexp):
@@ -126,6 +127,12 @@ class IdentityPolicy:
             raise IdentityMismatchError(f"expected identity {self.identity!r} not found in certificate SANs {sans}")
         if self.identity_regexp and not any(_search(self.identity_regexp, s) for s in sans):
             raise IdentityMismatchError(f"no certificate SAN in {sans} matches regexp {self.identity_regexp!r}")
+        for name, pattern in self.extensions:
+            value = extension_value(cert, name)
+            if value is None or not _search(pattern, value):
+                raise IdentityMismatchError(
+                    f"certificate extension {name} is {value!r}, which does not match {pattern!r}"
+                )
 
 
 def _search(pattern: str, value: str) -> bool:

@@ -1,0 +1,185 @@
+"""A private, offline stand-in for Fulcio + Rekor, to make keyless cosign signatures in tests and demos.
+
+    fake = FakeSigstore(now)
+    root = load_trusted_root(fake.trusted_root_json())
+    fake.sign_legacy(store, "127.0.0.1:5000/app@sha256:…", identity="https://github.com/o/r/.github/workflows/ci.yaml@refs/heads/main",
+                     issuer="https://token.actions.githubusercontent.com", at=now)
+
+The CA issues short-lived code-signing leaves with the SAN URI and both Fulcio issuer extensions (``.1.1`` raw,
+``.1.8`` DER UTF8String); the log key signs SETs over the hashedrekord entry exactly as Rekor does. Nothing here is
+trusted outside the trusted root it writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from shipyard.supplychain.signing import legacy, tlog
+from shipyard.supplychain.signing.imageref import parse_image
+from shipyard.supplychain.signing.payload import SIMPLE_SIGNING_MEDIA_TYPE, make_payload
+from shipyard.supplychain.signing.storage import SignatureStore, resolve
+
+
+def _utf8(value: str) -> bytes:
+    raw = value.encode()
+    assert len(raw) < 128
+    return bytes([0x0C, len(raw)]) + raw
+
+
+class FakeSigstore:
+    def __init__(self, now: datetime) -> None:
+        self.ca_key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "shipyard-test"),
+                x509.NameAttribute(NameOID.COMMON_NAME, "fake-fulcio"),
+            ]
+        )
+        self.ca_cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.ca_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+            .sign(self.ca_key, hashes.SHA256())
+        )
+        self.ca_start = now - timedelta(days=1)
+        self.rekor_key = ec.generate_private_key(ec.SECP256R1())
+        spki = self.rekor_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.log_id = hashlib.sha256(spki).digest()
+        self._spki = spki
+        self._index = 0
+
+    def trusted_root_json(self) -> bytes:
+        def b64(data: bytes) -> str:
+            return base64.b64encode(data).decode()
+
+        start = self.ca_start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        doc = {
+            "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "tlogs": [
+                {
+                    "baseUrl": "https://rekor.invalid",
+                    "hashAlgorithm": "SHA2_256",
+                    "publicKey": {
+                        "rawBytes": b64(self._spki),
+                        "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                        "validFor": {"start": start},
+                    },
+                    "logId": {"keyId": b64(self.log_id)},
+                }
+            ],
+            "certificateAuthorities": [
+                {
+                    "subject": {"organization": "shipyard-test", "commonName": "fake-fulcio"},
+                    "uri": "https://fulcio.invalid",
+                    "certChain": {
+                        "certificates": [{"rawBytes": b64(self.ca_cert.public_bytes(serialization.Encoding.DER))}]
+                    },
+                    "validFor": {"start": start},
+                }
+            ],
+            "ctlogs": [],
+            "timestampAuthorities": [],
+        }
+        return json.dumps(doc, indent=2).encode()
+
+    def issue(
+        self, identity: str, issuer: str, at: datetime, *, minutes: int = 10
+    ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([]))
+            .issuer_name(self.ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(at)
+            .not_valid_after(at + timedelta(minutes=minutes))
+            .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(identity)]), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
+            .add_extension(
+                x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1"), issuer.encode()),
+                critical=False,
+            )
+            .add_extension(
+                x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8"), _utf8(issuer)),
+                critical=False,
+            )
+            .sign(self.ca_key, hashes.SHA256())
+        )
+        return key, cert
+
+    def rekor_bundle(self, payload: bytes, signature: bytes, cert: x509.Certificate, integrated: datetime) -> str:
+        """The ``dev.sigstore.cosign/bundle`` annotation for a hashedrekord entry of this signature."""
+        pem = cert.public_bytes(serialization.Encoding.PEM)
+        body = json.dumps(
+            {
+                "apiVersion": "0.0.1",
+                "kind": "hashedrekord",
+                "spec": {
+                    "data": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()}},
+                    "signature": {
+                        "content": base64.b64encode(signature).decode(),
+                        "publicKey": {"content": base64.b64encode(pem).decode()},
+                    },
+                },
+            },
+            separators=(",", ":"),
+        ).encode()
+        body_b64 = base64.b64encode(body).decode()
+        self._index += 1
+        when = int(integrated.timestamp())
+        message = tlog.set_payload(body_b64, when, self.log_id, self._index)
+        set_sig = self.rekor_key.sign(message, ec.ECDSA(hashes.SHA256()))
+        return json.dumps(
+            {
+                "SignedEntryTimestamp": base64.b64encode(set_sig).decode(),
+                "Payload": {
+                    "body": body_b64,
+                    "integratedTime": when,
+                    "logIndex": self._index,
+                    "logID": self.log_id.hex(),
+                },
+            }
+        )
+
+    def sign_legacy(
+        self,
+        store: SignatureStore,
+        image: str,
+        *,
+        identity: str,
+        issuer: str,
+        at: datetime,
+        integrated: datetime | None = None,
+    ) -> str:
+        """A keyless ``.sig`` layer (certificate, chain, Rekor bundle) for ``image``; returns the signed digest."""
+        ref = parse_image(image)
+        found = resolve(store, ref.repository, ref.identifier, ref.digest)
+        key, cert = self.issue(identity, issuer, at)
+        payload = make_payload(ref.docker_reference, found.digest)
+        signature = key.sign(payload, ec.ECDSA(hashes.SHA256()))
+        annotations = {
+            legacy.ANN_SIGNATURE: base64.b64encode(signature).decode(),
+            legacy.ANN_CERTIFICATE: cert.public_bytes(serialization.Encoding.PEM).decode(),
+            legacy.ANN_CHAIN: self.ca_cert.public_bytes(serialization.Encoding.PEM).decode(),
+            legacy.ANN_BUNDLE: self.rekor_bundle(payload, signature, cert, integrated or at + timedelta(minutes=1)),
+        }
+        layer = legacy.Layer(SIMPLE_SIGNING_MEDIA_TYPE, legacy.sha256(payload), len(payload), annotations)
+        legacy.append_layer(store, ref.repository, legacy.legacy_tag(found.digest, "sig"), payload, layer)
+        return found.digest

@@ -53,7 +53,10 @@ _register()
 def main() -> None:
     """Console entry point: the only place that turns errors into exit codes."""
     try:
-        app(standalone_mode=False)
+        # With standalone_mode=False click returns a typer.Exit's code instead of raising it.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except ShipyardError as exc:
         if isinstance(exc, SpecError):
             for issue in exc.issues:

@@ -10,11 +10,12 @@ PipelineRun timeouts (``tasks + finally <= pipeline``).
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from shipyard.pipelines import dag
 from shipyard.pipelines.substitution import references, split_ref
@@ -56,8 +57,22 @@ def check(doc: Document, issues: Issues) -> BaseModel | None:
         issues.add(("apiVersion",), f'unsupported apiVersion "{api}" for {kind} (use {" or ".join(TEKTON_VERSIONS)})')
     before = len(issues)
     obj = validate_model(model, doc, issues=issues)
-    if obj is None or len(issues) > before:
-        return None
+    if obj is None:
+        # Keep going on what is valid, so one bad field does not hide the other problems (lint reports all).
+        obj = _lenient(model, doc.data)
+        if obj is None:
+            return None
+    schema_paths = {i.path for i in issues.items[before:]}
+    semantic_from = len(issues)
+    _semantic(obj, kind, issues)
+    # A field the schema already rejected is not reported twice; problems are listed in file order.
+    found = issues.items[before:semantic_from] + [i for i in issues.items[semantic_from:] if i.path not in schema_paths]
+    del issues.items[before:]
+    issues.items.extend(sorted(found, key=lambda i: (i.line or 0, i.path)))
+    return obj if len(issues) == before else None
+
+
+def _semantic(obj: Any, kind: str, issues: Issues) -> None:
     meta = obj.metadata
     if not meta.name and not (meta.generate_name and kind in ("PipelineRun", "TaskRun")):
         issues.add(("metadata",), "metadata.name is required" + (" (or generateName)" if kind.endswith("Run") else ""))
@@ -70,7 +85,50 @@ def check(doc: Document, issues: Issues) -> BaseModel | None:
         _pipelinerun(obj, issues)
     elif isinstance(obj, TaskRun):
         _taskrun(obj, issues)
-    return obj if len(issues) == before else None
+
+
+def _refs_with_paths(value: Any, path: PathKey) -> list[tuple[PathKey, str]]:
+    if isinstance(value, str):
+        return [(path, e) for e in references(value)]
+    if isinstance(value, dict):
+        return [r for k, v in value.items() for r in _refs_with_paths(v, (*path, k))]
+    if isinstance(value, list):
+        return [r for i, v in enumerate(value) for r in _refs_with_paths(v, (*path, i))]
+    return []
+
+
+def _lenient(model: type[BaseModel], data: Any) -> Any:
+    """``data`` with every invalid field dropped, validated; None when that is not possible."""
+    data = copy.deepcopy(data)
+    for _ in range(10):
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            changed = False
+            for err in exc.errors():
+                loc = [p for p in err["loc"] if isinstance(p, str | int)]
+                if err["type"] == "missing":
+                    loc = loc[:-1]
+                changed = _drop(data, loc) or changed
+            if not changed:
+                return None
+    return None
+
+
+def _drop(data: Any, loc: list[str | int]) -> bool:
+    """Delete the deepest existing mapping key along ``loc`` (list items are kept, so indexes stay right)."""
+    node, parent, key = data, None, None
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            parent, key, node = node, part, node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            parent, key, node = None, None, node[part]
+        else:
+            break
+    if isinstance(parent, dict) and key in parent:
+        del parent[key]
+        return True
+    return False
 
 
 def _duration(value: str | None, path: PathKey, issues: Issues) -> float | None:
@@ -238,15 +296,13 @@ def _pipeline_spec(spec: PipelineSpec, path: PathKey, issues: Issues) -> None:
     declared = {p.name for p in spec.params}
     for field, tasks in (("tasks", spec.tasks), ("finally", spec.finally_)):
         for i, pt in enumerate(tasks):
-            raw = pt.model_dump(by_alias=True, exclude_none=True, include={"params", "when"})
-            matrix = [p.value for p in pt.matrix.params] if pt.matrix else []
-            for expr in references([raw, matrix]):
+            raw = pt.model_dump(by_alias=True, exclude_none=True, include={"params", "when", "matrix"})
+            raw.get("matrix", {}).pop("include", None)  # include names may use the matrix params themselves
+            for sub, expr in _refs_with_paths(raw, (*path, field, i)):
                 parts = split_ref(expr)
                 if parts and len(parts) >= 2 and parts[0] == "params" and str(parts[1]) not in declared:
-                    issues.add(
-                        (*path, field, i),
-                        f'non-existent variable "$({expr})": the pipeline has no param "{parts[1]}"{did_you_mean(str(parts[1]), declared)}',
-                    )
+                    hint = did_you_mean(str(parts[1]), declared)
+                    issues.add(sub, f'non-existent variable "$({expr})": the pipeline has no param "{parts[1]}"{hint}')
     names = [t.name for t in all_tasks]
     for i, r in enumerate(spec.results):
         for expr in references(r.value):

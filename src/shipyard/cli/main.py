@@ -31,6 +31,7 @@ def version() -> None:
 # Each noun's commands live in their own module; add_typer lines are kept sorted.
 _NOUNS: list[tuple[str, str]] = [
     ("shipyard.cli.db", "app"),
+    ("shipyard.cli.gitops", "app"),
     ("shipyard.cli.pipeline", "app"),
     ("shipyard.cli.pipelinerun", "app"),
     ("shipyard.cli.sbom", "app"),

@@ -159,3 +159,47 @@ def from_flux(k: Kustomization, repo: GitRepository) -> AppSpec:
         depends_on=tuple(d.name for d in k.spec.depends_on),
         flavor="flux",
     )
+
+
+def apps_from_documents(docs: list[Any], file: str = "<input>") -> list[AppSpec]:
+    """AppSpecs from Argo CD Applications and Flux Kustomizations (with their GitRepositories) in ``docs``."""
+    from shipyard.resources.loader import Document
+    from shipyard.resources.validate import Issues, validate_model
+
+    apps: list[AppSpec] = []
+    repos: dict[str, GitRepository] = {}
+    kusts: list[Kustomization] = []
+    for d in docs:
+        doc = d if isinstance(d, Document) else Document(data=d, file=file)
+        kind = doc.kind
+        issues = Issues(doc)
+        if kind == "Application":
+            a = validate_model(Application, doc, issues=issues)
+            issues.raise_if_any()
+            assert a is not None
+            apps.append(from_argocd(a))
+        elif kind == "GitRepository":
+            r = validate_model(GitRepository, doc, issues=issues)
+            issues.raise_if_any()
+            assert r is not None
+            repos[r.metadata.name] = r
+        elif kind == "Kustomization" and str(doc.api_version).startswith("kustomize.toolkit.fluxcd.io/"):
+            k = validate_model(Kustomization, doc, issues=issues)
+            issues.raise_if_any()
+            assert k is not None
+            kusts.append(k)
+        else:
+            raise SpecError(
+                f"expected an argoproj.io Application or Flux Kustomization/GitRepository, not {kind!r}",
+                file=doc.file,
+                line=doc.line,
+            )
+    for k in kusts:
+        repo = repos.get(k.spec.source_ref.name)
+        if repo is None:
+            raise SpecError(
+                f"Kustomization {k.metadata.name}: GitRepository {k.spec.source_ref.name!r} is not in the input",
+                file=file,
+            )
+        apps.append(from_flux(k, repo))
+    return apps

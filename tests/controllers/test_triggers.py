@@ -11,14 +11,19 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 
+from shipyard.controllers.pipelines import PipelineService
 from shipyard.controllers.triggers import EventListenerSink
+from shipyard.controllers.triggers_engine import EngineSubmitter
 from shipyard.controllers.triggers_http import ListenerServer
+from shipyard.errors import UnsupportedError
 from shipyard.pipelines.triggers.config import load_listener
-from shipyard.resources.loader import loads
+from shipyard.resources.loader import Document, loads
 from shipyard.testing.triggers import RecordingSubmitter, github_signature
 
 SECRET = b"t0p-s3cret-value"
@@ -251,3 +256,73 @@ def test_metrics_endpoint(listener: Listener) -> None:
     assert 'eventlistener_event_received_total{status="succeeded"}' in text
     assert 'eventlistener_triggered_resources_total{kind="PipelineRun"}' in text
     assert "eventlistener_http_duration_seconds_bucket" in text
+
+
+@pytest.mark.integration
+def test_signed_push_runs_the_pipelinerun_with_the_engine(tmp_path: Path) -> None:
+    """Acceptance (issue 2): with the real engine, a signed push creates a PipelineRun that runs to Succeeded."""
+    docs = loads(RESOURCES + PIPELINE, "listener.yaml")
+    config = load_listener(docs, default_uid="el-uid-2")
+    registry = CollectorRegistry()
+    service = PipelineService(tmp_path / "home", registry=registry, parallel=2)
+    sink = EventListenerSink(config, EngineSubmitter(service, docs), registry=registry)
+    try:
+        with ListenerServer(sink, port=0) as server, httpx.Client(timeout=30) as client:
+            bad = client.post(server.url, content=PUSH, headers=signed(secret=b"wrong"))
+            good = client.post(server.url, content=PUSH, headers=signed())
+            sink.drain()
+            reports = {r.event_id: r for r in sink.reports}
+            assert reports[bad.json()["eventID"]].created == ()
+            (created,) = reports[good.json()["eventID"]].created
+            run = service.wait(created.submitted)
+            assert run["status"]["conditions"][0]["reason"] == "Succeeded", run["status"]
+            assert run["spec"]["params"][0]["value"] == "9f1c2d3e4b5a69788796a5b4c3d2e1f0a9b8c7d6"
+            assert [r["metadata"]["name"] for r in service.list()] == [created.name]
+            metrics = client.get(server.url + "/metrics").text
+            assert 'tekton_pipelines_controller_pipelinerun_total{status="success"} 1.0' in metrics
+    finally:
+        service.close()
+
+
+PIPELINE = """\
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: build
+spec:
+  params:
+    - name: revision
+    - name: repo-url
+    - name: event
+  tasks:
+    - name: checkout
+      params:
+        - {name: revision, value: $(params.revision)}
+      taskSpec:
+        params:
+          - name: revision
+        results:
+          - name: short
+        steps:
+          - name: short-sha
+            image: busybox
+            script: |
+              printf '%s' "$(params.revision)" | cut -c1-7 > $(results.short.path)
+"""
+
+
+def test_engine_submitter_takes_runs_only_and_passes_the_run_resources() -> None:
+    seen: list[tuple[dict[str, object], list[str]]] = []
+
+    class Service:
+        def submit(self, run: dict[str, object], resources: list[Document]) -> str:
+            seen.append((run, [str(d.kind) for d in resources]))
+            return "r1"
+
+    docs = loads(RESOURCES + PIPELINE, "listener.yaml")
+    sub = EngineSubmitter(Service(), docs)
+    assert sub.submit({"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"name": "x"}}) == "r1"
+    assert seen[0][1] == ["Secret", "Pipeline"]  # the listener's own kinds are not the engine's
+    with pytest.raises(UnsupportedError, match="not v1 ConfigMap"):
+        sub.submit({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})

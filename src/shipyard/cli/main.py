@@ -36,6 +36,7 @@ _NOUNS: list[tuple[str, str]] = [
     ("shipyard.cli.pipelinerun", "app"),
     ("shipyard.cli.sbom", "app"),
     ("shipyard.cli.scan", "app"),
+    ("shipyard.cli.triggers", "app"),
 ]
 
 

@@ -30,6 +30,7 @@ from shipyard.pipelines.triggers.headers import canonical
 from shipyard.pipelines.triggers.listener import Event, TriggerOutcome, process_trigger
 
 log = logging.getLogger("shipyard.triggers")
+http_log = logging.getLogger("shipyard.triggers.http")  # requests refused before any trigger runs
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB; pushes are far smaller
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apiserver names.SimpleNameGenerator
@@ -49,6 +50,7 @@ class Response:
 
 @dataclass(frozen=True, slots=True)
 class Created:
+    trigger: str
     kind: str
     name: str
     submitted: str
@@ -115,7 +117,7 @@ class EventListenerSink:
                 json.loads(body)
             except ValueError as exc:
                 self.metrics.events.labels(status="failed").inc()
-                log.info("event rejected: invalid body: %s", exc)
+                http_log.warning("request to %s refused (400): invalid JSON body: %s", route, exc)
                 return self.error_response(400, f"Invalid event body format : {exc}")
         event_id = self._new_id()
         event = Event(body=body, header=canonical(header_pairs), url=url, event_id=event_id)
@@ -159,7 +161,7 @@ class EventListenerSink:
                 try:
                     submitted = self.submitter.submit(res)
                 except ShipyardError as exc:
-                    errors.append(f"{kind}/{name}: {exc}")
+                    errors.append(f"trigger {trigger.name}: could not create {kind}/{name}: {exc}")
                     log.warning(
                         "event %s: trigger %s: could not create %s/%s: %s",
                         event.event_id,
@@ -170,7 +172,7 @@ class EventListenerSink:
                     )
                     continue
                 self.metrics.resources.labels(kind=kind).inc()
-                created.append(Created(kind, name, submitted))
+                created.append(Created(trigger.name, kind, name, submitted))
                 log.info("event %s: trigger %s created %s/%s", event.event_id, trigger.name, kind, name)
         report = EventReport(event.event_id, tuple(outcomes), tuple(created), tuple(errors))
         with self._lock:

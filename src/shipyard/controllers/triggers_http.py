@@ -9,7 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from shipyard.controllers.triggers import EventListenerSink, Response
+from shipyard.controllers.triggers import EventListenerSink, Response, http_log
 from shipyard.errors import ExecutionError
 
 READ_TIMEOUT_SECONDS = 5.0
@@ -72,10 +72,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             sink.metrics.events.labels(status="failed").inc()
             limit = sink.max_body_bytes
+            http_log.warning("request to %s refused (413): body larger than %d bytes", self.path, limit)
             self._send(sink.error_response(413, f"request body larger than the limit of {limit} bytes"))
             return
         except _BadRequest as exc:
             self.close_connection = True
+            http_log.warning("request to %s refused (400): %s", self.path, exc)
             self._send(sink.error_response(400, str(exc)))
             return
         bound_host, bound_port = self.server.server_address[:2]

@@ -96,7 +96,7 @@ def desired_counts(ctx: Ctx) -> tuple[int, int]:
 
 def _pause_step(ctx: Ctx) -> None:
     step = ctx.current_step()
-    if step is None or step.pause is None or ctx.aborted or ctx.fully_promoted:
+    if step is None or step.pause is None or ctx.aborted or ctx.fully_promoted or ctx.st.get("promoteFull"):
         return
     if not ctx.has_pause("CanaryPauseStep") and not ctx.st.get("controllerPause"):
         ctx.add_pause("CanaryPauseStep")
@@ -125,17 +125,8 @@ def _scale(ctx: Ctx, want_canary: int, want_stable: int) -> None:
         return
     if stable is new or stable is None:
         # fully promoted basic canary: the new RS is everything; old ones go within maxUnavailable
-        surge, unavailable = resolve_fenceposts(c.max_surge, c.max_unavailable, ctx.replicas)
-        counts = basic_canary_counts(
-            ctx.replicas,
-            100,
-            surge,
-            unavailable,
-            RSCount(new.replicas, new.available),
-            None,
-            sum(ctx.replicas_of(r) for r in others),
-        )
-        ctx.scale(new, max(counts[0], new.replicas) if sum(r.replicas for r in others) else ctx.replicas)
+        _, unavailable = resolve_fenceposts(c.max_surge, c.max_unavailable, ctx.replicas)
+        ctx.scale(new, ctx.replicas)
         _scale_down_others(ctx, others, unavailable)
         return
     surge, unavailable = resolve_fenceposts(c.max_surge, c.max_unavailable, ctx.replicas)

@@ -161,7 +161,7 @@ class Parser:
             if op is None:
                 return left
             prec, right_assoc = _BINARY[op]
-            if prec < min_prec or (prec == min_prec and not right_assoc):
+            if prec < min_prec:
                 return left
             self.next()
             if op == "not in":

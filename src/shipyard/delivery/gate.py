@@ -23,12 +23,14 @@ def _slot(ctx: Ctx, section: str, key: str) -> dict[str, Any] | None:
 
 
 def _set_slot(ctx: Ctx, section: str, key: str, value: dict[str, Any] | None) -> None:
-    sec = dict(ctx.st.get(section) or {})
+    sec = ctx.st.get(section)
+    if not isinstance(sec, dict):
+        sec = {}
+        ctx.st[section] = sec
     if value is None:
         sec.pop(key, None)
     else:
         sec[key] = value
-    ctx.st[section] = sec
 
 
 def _free_name(ctx: Ctx, base: str) -> str:

@@ -90,7 +90,9 @@ def reconcile_run(
     dry_rules = [r.metric_name for r in spec.dry_run]
     for i, rule in enumerate(dry_rules):
         if not any(re.fullmatch(rule, m.name) for m in spec.metrics):
-            return RunOutcome(_finish(st, AnalysisPhase.Error, f"dryRun[{i}]: Rule didn't match any metric name(s)", stamp), None)
+            return RunOutcome(
+                _finish(st, AnalysisPhase.Error, f"dryRun[{i}]: Rule didn't match any metric name(s)", stamp), None
+            )
     results = {r["name"]: dict(r) for r in st.get("metricResults") or []}
     resolved: dict[str, tuple[Metric, frozenset[str]]] = {}
     try:

@@ -1,0 +1,522 @@
+"""Reference §7 scenarios driven through the real controller on a MemoryCluster with a fake clock
+(pods ready 1s after creation). Each test names the Argo e2e/unit test it reproduces."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from shipyard.testing.rollouts import FixedProvider, RolloutBench
+
+
+def rollout(
+    name: str = "r",
+    replicas: int | None = 1,
+    canary: dict[str, Any] | None = None,
+    blue_green: dict[str, Any] | None = None,
+    image: str = "app:v1",
+    **spec: Any,
+) -> dict[str, Any]:
+    strategy = {"canary": canary} if canary is not None else {"blueGreen": blue_green}
+    body: dict[str, Any] = {
+        "selector": {"matchLabels": {"app": name}},
+        "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "app", "image": image}]}},
+        "strategy": strategy,
+        **spec,
+    }
+    if replicas is not None:
+        body["replicas"] = replicas
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": body,
+    }
+
+
+def service(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"selector": {"app": "r"}},
+    }
+
+
+def template(name: str, success: str = "true", **metric: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"metrics": [{"name": name, "successCondition": success, "provider": {"job": {"spec": {}}}, **metric}]},
+    }
+
+
+def update(bench: RolloutBench, image: str = "app:v2", name: str = "r") -> None:
+    bench.act(name, "set_image", container="app", image=image)
+
+
+def healthy(bench: RolloutBench, obj: dict[str, Any]) -> None:
+    bench.apply(obj)
+    bench.advance(5)
+    assert bench.status(obj["metadata"]["name"])["phase"] == "Healthy"
+
+
+def test_A4_abort_retry_auto_resume() -> None:
+    """AR:test/e2e/functional_test.go TestRolloutAbortRetryPromote."""
+    b = RolloutBench()
+    healthy(b, rollout(canary={"steps": [{"setWeight": 50}, {"pause": {"duration": "3s"}}]}))
+    update(b)
+    b.advance(1.5)
+    st = b.status("r")
+    assert st["phase"] == "Paused" and b.counts() == {1: 1, 2: 1}
+    b.act("r", "abort")
+    b.settle()
+    st = b.status("r")
+    assert st["phase"] == "Degraded"
+    assert st["message"].startswith("RolloutAborted: Rollout aborted update to revision 2")
+    assert b.counts() == {1: 1, 2: 0}
+    b.act("r", "retry")
+    b.advance(1.5)
+    assert b.status("r")["phase"] == "Paused" and b.counts() == {1: 1, 2: 1}
+    b.advance(4)
+    assert b.status("r")["phase"] == "Healthy" and b.counts() == {1: 0, 2: 1}
+    msgs = [(e.reason, e.message) for e in b.events]
+    wanted = [
+        ("RolloutStepCompleted", "Rollout step 1/2 completed (setWeight: 50)"),
+        ("RolloutPaused", "Rollout is paused"),
+        ("RolloutAborted", "Rollout aborted update to revision 2"),
+        ("RolloutStepCompleted", "Rollout step 2/2 completed (pause: 3s)"),
+        ("RolloutResumed", "Rollout is resumed"),
+        (
+            "RolloutCompleted",
+            f"Rollout completed update to revision 2 ({b.status('r')['currentPodHash']}): Completed all 2 canary steps",
+        ),
+    ]
+    pos = 0
+    for item in msgs:
+        if pos < len(wanted) and item == wanted[pos]:
+            pos += 1
+    assert pos == len(wanted), msgs
+
+
+def test_A5_promote_one_step_then_full() -> None:
+    """TestCanaryPromoteFull: promote skips one step; promote --full after abort ⇒ Healthy, still one run."""
+    b = RolloutBench(providers={"job": FixedProvider({"sleep": lambda now: 1.0})})
+    b.apply(template("sleep", interval="24h", count=2))
+    steps = [
+        {"pause": {"duration": "24h"}},
+        {"analysis": {"templates": [{"templateName": "sleep"}]}},
+        {"pause": {}},
+        {"analysis": {"templates": [{"templateName": "sleep"}]}},
+    ]
+    healthy(
+        b, rollout(canary={"steps": steps, "analysis": {"templates": [{"templateName": "sleep"}], "startingStep": 4}})
+    )
+    update(b)
+    b.advance(2)
+    assert b.status("r")["currentStepIndex"] == 0 and b.status("r")["phase"] == "Paused"
+    b.act("r", "promote")
+    b.advance(2)
+    st = b.status("r")
+    assert st["currentStepIndex"] == 1 and st["phase"] == "Progressing"
+    assert [r["status"]["phase"] for r in b.runs()] == ["Running"]
+    b.act("r", "promote")
+    b.advance(2)
+    assert b.status("r")["currentStepIndex"] == 2 and b.status("r")["phase"] == "Paused"
+    b.act("r", "abort")
+    b.settle()
+    b.act("r", "promote", full=True)
+    b.advance(3)
+    assert b.status("r")["phase"] == "Healthy"
+    assert len(b.runs()) == 1
+
+
+def test_A6_new_revision_mid_rollout() -> None:
+    """TestCanaryWithPausedRollout: rev2 paused, rev3 applied ⇒ rev1=3, rev2=0, rev3=1, index 1."""
+    b = RolloutBench()
+    healthy(b, rollout(replicas=3, canary={"steps": [{"setWeight": 20}, {"pause": {}}]}))
+    update(b, "app:v2")
+    b.advance(3)
+    assert b.status("r")["phase"] == "Paused"
+    update(b, "app:v3")
+    b.advance(5)
+    st = b.status("r")
+    assert st["phase"] == "Paused" and st["currentStepIndex"] == 1
+    assert b.counts() == {1: 3, 2: 0, 3: 1}
+
+
+def test_A7_progress_deadline() -> None:
+    """TestRolloutGoodToBadUpdate: a template whose pods never become ready ⇒ ProgressDeadlineExceeded."""
+    b = RolloutBench(pod_ready_seconds=10_000)
+    b.kubelet.ready_seconds = 1
+    healthy(b, rollout(replicas=4, canary={"maxSurge": 1, "maxUnavailable": 0}, progressDeadlineSeconds=10))
+    b.kubelet.ready_seconds = 10_000
+    update(b)
+    b.advance(15)
+    st = b.status("r")
+    assert st["phase"] == "Degraded"
+    assert st["message"].startswith("ProgressDeadlineExceeded: ReplicaSet") and st["message"].endswith(
+        "has timed out progressing."
+    )
+    assert b.counts() == {1: 4, 2: 1}
+    update(b, "app:v3")
+    b.advance(15)
+    assert b.counts() == {1: 4, 2: 0, 3: 1}
+    assert b.status("r")["phase"] == "Degraded"
+
+
+def test_A8_set_canary_scale() -> None:
+    """TestCanarySetCanaryScale with NGINX routing, R=4."""
+    b = RolloutBench()
+    b.apply(service("r-canary"), service("r-stable"), ingress())
+    steps = [
+        {"pause": {}},
+        {"setCanaryScale": {"weight": 25}},
+        {"pause": {"duration": "100s"}},
+        {"setWeight": 50},
+        {"pause": {"duration": "10s"}},
+        {"setCanaryScale": {"replicas": 3}},
+        {"pause": {}},
+        {"setCanaryScale": {"matchTrafficWeight": True}},
+        {"pause": {"duration": "5s"}},
+    ]
+    healthy(b, rollout(replicas=4, canary={**routed(), "steps": steps}))
+    update(b)
+    b.advance(2)
+    seen = {b.status("r")["currentStepIndex"]: dict(b.counts())}
+    b.act("r", "promote")
+    for _ in range(200):
+        b.advance(1)
+        st = b.status("r")
+        seen.setdefault(st.get("currentStepIndex"), dict(b.counts()))
+        if st.get("currentStepIndex") == 6 and st["phase"] == "Paused":
+            b.act("r", "promote")
+        if st["phase"] == "Healthy":
+            break
+    assert seen[0] == {1: 4, 2: 0}
+    assert seen[2] == {1: 4, 2: 1}
+    assert seen[4] == {1: 4, 2: 1}
+    assert seen[6] == {1: 4, 2: 3}
+    assert seen[8] == {1: 4, 2: 2}
+    assert b.status("r")["phase"] == "Healthy" and b.counts()[2] == 4
+
+
+def routed(**nginx: Any) -> dict[str, Any]:
+    return {
+        "canaryService": "r-canary",
+        "stableService": "r-stable",
+        "trafficRouting": {"nginx": {"stableIngress": "r-ingress", **nginx}},
+    }
+
+
+def ingress() -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "r-ingress",
+            "namespace": "default",
+            "annotations": {"kubernetes.io/ingress.class": "nginx"},
+        },
+        "spec": {
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/*",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "r-stable", "port": {"number": 80}}},
+                            }
+                        ]
+                    }
+                }
+            ]
+        },
+    }
+
+
+def test_A9_nginx_canary_ingress() -> None:
+    """rollout/trafficrouting/nginx: canary Ingress name, backend, annotations, owner reference."""
+    b = RolloutBench()
+    b.apply(service("r-canary"), service("r-stable"), ingress())
+    healthy(
+        b,
+        rollout(
+            canary={
+                **routed(additionalIngressAnnotations={"canary-by-header": "X-Canary"}),
+                "steps": [{"setWeight": 10}, {"pause": {}}],
+            }
+        ),
+    )
+    update(b)
+    b.advance(3)
+    ing = b.cluster.get("networking.k8s.io/Ingress", "default", "r-r-ingress-canary")
+    assert ing is not None
+    ann = ing["metadata"]["annotations"]
+    assert ann["kubernetes.io/ingress.class"] == "nginx"
+    assert ann["nginx.ingress.kubernetes.io/canary"] == "true"
+    assert ann["nginx.ingress.kubernetes.io/canary-weight"] == "10"
+    assert ann["nginx.ingress.kubernetes.io/canary-by-header"] == "X-Canary"
+    assert ing["metadata"]["ownerReferences"][0]["kind"] == "Rollout"
+    backend = ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "r-canary", "port": {"number": 80}}
+    st = b.status("r")
+    assert (
+        b.cluster.get("Service", "default", "r-canary")["spec"]["selector"]["rollouts-pod-template-hash"]
+        == st["currentPodHash"]
+    )
+    assert (
+        b.cluster.get("Service", "default", "r-stable")["spec"]["selector"]["rollouts-pod-template-hash"]
+        == st["stableRS"]
+    )
+    b.act("r", "promote", full=True)
+    b.advance(3)
+    ing = b.cluster.get("networking.k8s.io/Ingress", "default", "r-r-ingress-canary")
+    assert ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/canary-weight"] == "0"
+    assert b.status("r")["phase"] == "Healthy"
+
+
+def vs(http: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.istio.io/v1beta1",
+        "kind": "VirtualService",
+        "metadata": {"name": "r-vs", "namespace": "default"},
+        "spec": {"hosts": ["r"], "http": http},
+    }
+
+
+def istio(**extra: Any) -> dict[str, Any]:
+    return {
+        "canaryService": "r-canary",
+        "stableService": "r-stable",
+        "trafficRouting": {"istio": {"virtualService": {"name": "r-vs", "routes": ["primary"]}}, **extra},
+    }
+
+
+PRIMARY = {
+    "name": "primary",
+    "route": [{"destination": {"host": "r-stable"}, "weight": 100}, {"destination": {"host": "r-canary"}, "weight": 0}],
+}
+
+
+def weights(b: RolloutBench, index: int = -1) -> tuple[int, int]:
+    v = b.cluster.get("networking.istio.io/VirtualService", "default", "r-vs")
+    route = [r for r in v["spec"]["http"] if r.get("name") == "primary"][0]["route"]
+    w = {d["destination"]["host"]: d["weight"] for d in route}
+    return w["r-stable"], w["r-canary"]
+
+
+def test_A10_istio_host_split() -> None:
+    """TestIstioHostSplit."""
+    b = RolloutBench()
+    b.apply(service("r-canary"), service("r-stable"), vs([copy.deepcopy(PRIMARY)]))
+    healthy(b, rollout(canary={**istio(), "steps": [{"setWeight": 10}, {"pause": {}}]}))
+    update(b)
+    b.advance(3)
+    assert b.status("r")["phase"] == "Paused" and weights(b) == (90, 10)
+    b.act("r", "promote")
+    b.advance(3)
+    st = b.status("r")
+    assert st["phase"] == "Healthy" and weights(b) == (100, 0)
+    assert b.counts() == {1: 1, 2: 1}  # old stable kept for scaleDownDelaySeconds (30s)
+    b.advance(31)
+    assert b.counts() == {1: 0, 2: 1}
+
+
+def test_A11_istio_header_route() -> None:
+    """AR:test/e2e/header_route_test.go."""
+    b = RolloutBench()
+    b.apply(service("r-canary"), service("r-stable"), vs([copy.deepcopy(PRIMARY)]))
+    steps = [
+        {"setWeight": 20},
+        {
+            "setHeaderRoute": {
+                "name": "set-header-1",
+                "match": [{"headerName": "agent", "headerValue": {"regex": "firefox(.*)"}}],
+            }
+        },
+        {"pause": {}},
+        {
+            "setHeaderRoute": {
+                "name": "set-header-1",
+                "match": [{"headerName": "agent", "headerValue": {"regex": "chrome(.*)"}}],
+            }
+        },
+        {"pause": {}},
+        {"setWeight": 40},
+        {"setHeaderRoute": {"name": "set-header-1"}},
+        {"pause": {}},
+    ]
+    healthy(b, rollout(canary={**istio(managedRoutes=[{"name": "set-header-1"}]), "steps": steps}))
+    update(b)
+    b.advance(3)
+    http = b.cluster.get("networking.istio.io/VirtualService", "default", "r-vs")["spec"]["http"]
+    assert http[0]["name"] == "set-header-1"
+    assert http[0]["match"] == [{"headers": {"agent": {"regex": "firefox(.*)"}}}]
+    assert http[0]["route"] == [{"destination": {"host": "r-canary"}, "weight": 100}]
+    assert weights(b) == (80, 20)
+    b.act("r", "promote")
+    b.advance(3)
+    b.act("r", "promote")
+    b.advance(3)
+    http = b.cluster.get("networking.istio.io/VirtualService", "default", "r-vs")["spec"]["http"]
+    assert [r.get("name") for r in http] == ["primary"] and weights(b) == (60, 40)
+    b.act("r", "promote", full=True)
+    b.advance(3)
+    assert weights(b) == (100, 0)
+
+
+@pytest.mark.parametrize(("delay", "after"), [(1, 0), (0, 1)], ids=["A12-delay-1s", "A12-delay-0-keeps-pods"])
+def test_A12_abort_with_traffic_routing(delay: int, after: int) -> None:
+    """TestCanaryScaleDownOnAbort / TestCanaryUnScaleDownOnAbort."""
+    b = RolloutBench()
+    b.apply(service("r-canary"), service("r-stable"), ingress())
+    healthy(
+        b,
+        rollout(
+            canary={
+                **routed(),
+                "abortScaleDownDelaySeconds": delay,
+                "steps": [{"setCanaryScale": {"replicas": 1}}, {"pause": {}}],
+            }
+        ),
+    )
+    update(b)
+    b.advance(3)
+    b.act("r", "abort")
+    b.advance(0.5)
+    st = b.status("r")
+    assert st["phase"] == "Degraded"
+    assert (
+        b.cluster.get("Service", "default", "r-canary")["spec"]["selector"]["rollouts-pod-template-hash"]
+        == st["stableRS"]
+    )
+    b.advance(3)
+    assert b.counts()[2] == after
+
+
+def test_A18_step_analysis_success_then_failure() -> None:
+    """TestCanaryInlineAnalysis / TestCanaryFailInlineMultipleAnalysis."""
+    b = RolloutBench(providers={"job": FixedProvider({"ok": lambda now: 1, "bad": lambda now: 0})})
+    b.apply(template("ok", "result == 1"), template("bad", "result == 1"))
+    ana = {"analysis": {"templates": [{"templateName": "ok"}]}}
+    healthy(b, rollout(canary={"steps": [{"setWeight": 10}, ana, {"pause": {}}, ana, ana]}))
+    update(b)
+    b.advance(3)
+    assert b.status("r")["phase"] == "Paused" and len(b.runs()) == 1
+    b.act("r", "promote")
+    b.advance(5)
+    assert b.status("r")["phase"] == "Healthy" and len(b.runs()) == 3
+    bad = {"analysis": {"templates": [{"templateName": "bad"}]}}
+    b.set_template("r", lambda spec: spec["strategy"]["canary"].__setitem__("steps", [{"setWeight": 10}, bad]))
+    update(b, "app:v3")
+    b.advance(5)
+    st = b.status("r")
+    assert st["phase"] == "Degraded"
+    assert (
+        'Step-based analysis phase error/failed: Metric "bad" assessed Failed due to failed (1) > failureLimit (0)'
+        in st["message"]
+    )
+
+
+def test_A18_inconclusive_background_pauses() -> None:
+    """TestCanaryInconclusiveBackgroundAnalysis."""
+    b = RolloutBench(providers={"job": FixedProvider({"maybe": lambda now: 0.5})})
+    b.apply(template("maybe", "result > 0.9", failureCondition="result < 0.1"))
+    healthy(
+        b,
+        rollout(
+            canary={
+                "steps": [{"setWeight": 10}, {"pause": {"duration": "1h"}}],
+                "analysis": {"templates": [{"templateName": "maybe"}]},
+            }
+        ),
+    )
+    update(b)
+    b.advance(3)
+    st = b.status("r")
+    assert st["phase"] == "Paused" and st["message"] == "InconclusiveAnalysisRun"
+
+
+def bg(**extra: Any) -> dict[str, Any]:
+    return {"activeService": "r-active", "previewService": "r-preview", **extra}
+
+
+def test_A19_blue_green_preview_replica_count() -> None:
+    """TestBlueGreenPreviewReplicaCount."""
+    b = RolloutBench()
+    b.apply(service("r-active"), service("r-preview"))
+    healthy(
+        b,
+        rollout(replicas=2, blue_green=bg(previewReplicaCount=1, scaleDownDelaySeconds=5, autoPromotionEnabled=False)),
+    )
+    update(b)
+    b.advance(3)
+    st = b.status("r")
+    assert st["phase"] == "Paused" and st["message"] == "BlueGreenPause"
+    assert b.counts() == {1: 2, 2: 1}
+    assert (st["replicas"], st["updatedReplicas"], st["readyReplicas"], st["availableReplicas"]) == (3, 1, 2, 2)
+    sel = {
+        s: b.cluster.get("Service", "default", s)["spec"]["selector"]["rollouts-pod-template-hash"]
+        for s in ("r-active", "r-preview")
+    }
+    assert sel == {"r-active": st["stableRS"], "r-preview": st["currentPodHash"]}
+    b.act("r", "promote")
+    b.advance(2.5)
+    st = b.status("r")
+    assert st["phase"] == "Healthy"
+    assert (st["replicas"], st["updatedReplicas"], st["readyReplicas"], st["availableReplicas"]) == (4, 2, 2, 2)
+    b.advance(6)
+    assert b.counts() == {1: 0, 2: 2}
+
+
+def test_A20_blue_green_pre_promotion_failure_then_retry() -> None:
+    """TestBlueGreenPrePromotionFail."""
+    b = RolloutBench(providers={"job": FixedProvider({"pre": lambda now: 0, "pre-ok": lambda now: 1})})
+    b.apply(
+        service("r-active"), service("r-preview"), template("pre", "result == 1"), template("pre-ok", "result == 1")
+    )
+    obj = rollout(
+        replicas=2,
+        blue_green=bg(
+            previewReplicaCount=1,
+            abortScaleDownDelaySeconds=0,
+            prePromotionAnalysis={"templates": [{"templateName": "pre"}]},
+        ),
+    )
+    healthy(b, obj)
+    update(b)
+    b.advance(3)
+    st = b.status("r")
+    assert st["phase"] == "Degraded" and len(b.runs()) == 1
+    assert st["blueGreen"]["activeSelector"] == st["stableRS"] != st["currentPodHash"]
+    b.set_template(
+        "r",
+        lambda spec: spec["strategy"]["blueGreen"].__setitem__(
+            "prePromotionAnalysis", {"templates": [{"templateName": "pre-ok"}]}
+        ),
+    )
+    b.act("r", "retry")
+    b.advance(5)
+    st = b.status("r")
+    assert st["phase"] == "Healthy" and len(b.runs()) == 2
+    assert st["stableRS"] == st["currentPodHash"] == st["blueGreen"]["activeSelector"]
+
+
+def test_A21_blue_green_scale_down_delay_revision_limit() -> None:
+    """TestBlueGreenScaleDownDelay."""
+    b = RolloutBench()
+    b.apply(service("r-active"), service("r-preview"))
+    healthy(b, rollout(replicas=1, blue_green=bg(scaleDownDelaySeconds=86400, scaleDownDelayRevisionLimit=2)))
+    for image in ("app:v2", "app:v3", "app:v4"):
+        update(b, image)
+        b.advance(3)
+    assert b.counts() == {1: 0, 2: 1, 3: 1, 4: 1}
+    b.set_template("r", lambda spec: spec["strategy"]["blueGreen"].__setitem__("scaleDownDelayRevisionLimit", 1))
+    update(b, "app:v5")
+    b.advance(3)
+    assert b.counts()[2] == 0 and b.counts()[3] == 0 and b.counts()[4] == 1

@@ -109,3 +109,14 @@ def test_serve_runs_a_signed_push_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert run["metadata"]["name"] == name
     assert run["metadata"]["labels"]["triggers.tekton.dev/eventlistener"] == "demo-listener"
     assert run["status"]["conditions"][0]["reason"] == "Succeeded"
+
+
+def test_serve_refuses_a_broken_listener_with_file_line_errors(tmp_path: Path) -> None:
+    broken = LISTENER.replace("bindings:", "bindngs:")
+    (tmp_path / "listener.yaml").write_text(broken)
+    env = {**os.environ, "SHIPYARD_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    cmd = [sys.executable, "-m", "shipyard.cli.main", "triggers", "serve", "-f", "listener.yaml", "--port", "0"]
+    done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert 'listener.yaml:13 spec.triggers[0].bindngs: unknown field "bindngs" (did you mean "bindings"?)' in done.stderr
+    assert done.stdout == ""

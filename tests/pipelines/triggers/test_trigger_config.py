@@ -209,3 +209,79 @@ def test_lint_reports_semantic_errors_with_lines(tmp_path: Path) -> None:
         "bad.yaml:22 spec.triggers[0].bindings[0]: expected exactly one of ref or name/value",
         "bad.yaml:29 spec.triggers[0].interceptors[0]: expected exactly one of ref or webhook, got neither",
     ]
+
+
+REFS = textwrap.dedent(
+    """\
+    apiVersion: triggers.tekton.dev/v1beta1
+    kind: EventListener
+    metadata:
+      name: el
+      namespace: team
+    spec:
+      triggers:
+        - triggerRef: shared-trigger
+    ---
+    apiVersion: triggers.tekton.dev/v1beta1
+    kind: Trigger
+    metadata:
+      name: shared-trigger
+    spec:
+      interceptors:
+        - cel:
+            filter: "header.match('X-Kind', 'go')"
+      bindings:
+        - ref: common
+          kind: ClusterTriggerBinding
+      template:
+        spec:
+          params:
+            - name: who
+          resourcetemplates:
+            - apiVersion: tekton.dev/v1
+              kind: TaskRun
+              metadata:
+                name: hello-$(uid)
+              spec:
+                taskRef: {name: hello}
+                params:
+                  - {name: who, value: $(tt.params.who)}
+    ---
+    apiVersion: triggers.tekton.dev/v1beta1
+    kind: ClusterTriggerBinding
+    metadata:
+      name: common
+    spec:
+      params:
+        - name: who
+          value: $(body.user.name)
+    """
+)
+
+
+def test_trigger_ref_cluster_binding_inline_template_and_legacy_interceptor() -> None:
+    cfg = load_listener(loads(REFS, "refs.yaml"), default_uid="u")
+    (trigger,) = cfg.triggers
+    assert (trigger.name, [i.name for i in trigger.interceptors]) == ("shared-trigger", ["cel"])
+    body = b'{"user": {"name": "ada"}}'
+    go = process_trigger(cfg, trigger, Event(body, canonical([("X-Kind", "go")]), "", "e"), uid="U1", name_suffix=str)
+    assert go.accepted, go.message
+    (tr,) = go.resources
+    assert tr["metadata"]["name"] == "hello-U1"
+    assert tr["metadata"]["namespace"] == "team"
+    assert tr["spec"]["params"] == [{"name": "who", "value": "ada"}]
+    no = process_trigger(cfg, trigger, Event(body, {}, "", "e2"), uid="U2", name_suffix=str)
+    assert (no.accepted, no.message) == (False, "expression header.match('X-Kind', 'go') did not return true")
+
+
+def test_docs_example_resolves_and_accepts_the_documented_curl(shared: Path) -> None:
+    docs_md = (Path(__file__).resolve().parents[3] / "docs" / "triggers.md").read_text()
+    yaml_text = docs_md.split("`listener.yaml`:\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    cfg = load_listener(loads(yaml_text, "listener.yaml"), default_uid="u")
+    body_line = next(line for line in docs_md.splitlines() if line.startswith("BODY='"))
+    body = body_line[len("BODY='") : -1].encode()
+    sig = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    header = canonical([("Content-Type", "application/json"), ("X-GitHub-Event", "push"), ("X-Hub-Signature-256", sig)])
+    out = process_trigger(cfg, cfg.triggers[0], Event(body, header, "", "e"), uid="u", name_suffix=lambda: "abcde")
+    assert out.accepted, out.message
+    assert out.resources[0]["metadata"]["name"] == "build-9f1c2d3-abcde"

@@ -194,30 +194,36 @@ def _skip_all(state: RunState, reason: str, *, finally_too: bool = False, dag: b
 
 
 def _decide(state: RunState, pt: PipelineTask, *, finally_task: bool) -> Action:
-    """Skip (with the first reason that applies, in Tekton's order) or start ``pt``."""
+    """Skip (with the first reason that applies, in Tekton's order) or start ``pt``.
+
+    ``skip()`` order (pipelinerunresolution.go): parent skipped (other than by ``when``) → results missing (only
+    when the producer was skipped by ``when``, or the consumer ignores failures) → ``when`` false → timeouts →
+    empty matrix array. ``IsFinallySkipped``: results missing → ``when`` → timeouts → empty matrix. A reference
+    that is missing for any other reason fails the run (``CheckMissingResultReferences``).
+    """
     scope = pipeline_scope(state, finally_task=finally_task, retries=pt.retries)
     missing = _missing_refs(state, pt, scope)
-    if finally_task and missing:
-        return SkipTask(pt.name, SkipReason.missing_results)
     when = resolved(pt.when, scope)
-    if pt.when and not allows(when):
-        return SkipTask(pt.name, SkipReason.when, when)
-    if not finally_task:
+    if finally_task:
+        if missing:
+            return SkipTask(pt.name, SkipReason.missing_results, when)
+    else:
         for parent in state.graph.parents[pt.name]:
             skip = state.skipped.get(parent)
             if skip is not None and skip.reason != SkipReason.when:
-                return SkipTask(pt.name, SkipReason.parent)
-        if missing:
-            producer_when_skipped = any(
-                (s := state.skipped.get(t)) is not None and s.reason == SkipReason.when for t, _ in missing
-            )
-            if pt.on_error == "continue" or producer_when_skipped:
-                return SkipTask(pt.name, SkipReason.missing_results)
-            task, result = missing[0]
-            return FailRun(
-                "InvalidTaskResultReference",
-                f"Could not find result with name '{result}' for task run '{task}'",
-            )
+                return SkipTask(pt.name, SkipReason.parent, when)
+        producer_when_skipped = any(
+            (s := state.skipped.get(t)) is not None and s.reason == SkipReason.when for t, _ in missing
+        )
+        if missing and (producer_when_skipped or pt.on_error == "continue"):
+            return SkipTask(pt.name, SkipReason.missing_results, when)
+    if pt.when and not allows(when):
+        return SkipTask(pt.name, SkipReason.when, when)
+    if missing:
+        task, result = missing[0]
+        return FailRun(
+            "InvalidTaskResultReference", f"Could not find result with name '{result}' for task run '{task}'"
+        )
     matrix_params: list[tuple[str, Value]] = []
     includes: list[dict[str, str]] = []
     if pt.matrix is not None:
@@ -232,6 +238,8 @@ def _decide(state: RunState, pt: PipelineTask, *, finally_task: bool) -> Action:
         records = [TaskRunRecord(name=base, pipeline_task=pt.name, index=None, params=params)]
     else:
         combos = fan_out(matrix_params, includes)
+        # getNewRunNames: a matrix of one combination keeps the plain <pr>-<pt> name.
+        single = len(combos) == 1
         if len(combos) > MAX_COMBINATIONS:
             return FailRun(
                 "PipelineValidationFailed",
@@ -239,7 +247,10 @@ def _decide(state: RunState, pt: PipelineTask, *, finally_task: bool) -> Action:
             )
         records = [
             TaskRunRecord(
-                name=child_name(state.name, f"-{pt.name}-{i}"), pipeline_task=pt.name, index=i, params={**params, **c}
+                name=child_name(state.name, f"-{pt.name}" if single else f"-{pt.name}-{i}"),
+                pipeline_task=pt.name,
+                index=i,
+                params={**params, **c},
             )
             for i, c in enumerate(combos)
         ]

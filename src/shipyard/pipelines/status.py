@@ -84,8 +84,6 @@ def condition(state: RunState) -> dict[str, str]:
                 "PipelineRunTimeout",
                 f'PipelineRun "{name}" failed due to finally tasks failed to finish within "{format_duration(state.timeout_finally or 0)}"',
             )
-        if state.cancel is Cancel.cancelled:
-            return _cond("False", "Cancelled", f'PipelineRun "{name}" was cancelled')
         if c.failed > 0 or c.skipped_timeout > 0:
             return _cond("False", "Failed", message)
         if state.cancel is not None:

@@ -305,7 +305,7 @@ PRIMARY = {
 
 def weights(b: RolloutBench, index: int = -1) -> tuple[int, int]:
     v = b.cluster.get("networking.istio.io/VirtualService", "default", "r-vs")
-    route = [r for r in v["spec"]["http"] if r.get("name") == "primary"][0]["route"]
+    route = next(r for r in v["spec"]["http"] if r.get("name") == "primary")["route"]
     w = {d["destination"]["host"]: d["weight"] for d in route}
     return w["r-stable"], w["r-canary"]
 

@@ -29,7 +29,11 @@ class Kubelet:
         wrote = False
         for rs in self.cluster.list("apps/ReplicaSet"):
             uid = rs["metadata"]["uid"]
-            pods = self.pods.setdefault(uid, [])
+            if uid not in self.pods:
+                # a kubelet that restarts finds the pods the ReplicaSet status reports as available
+                seen = int((rs.get("status") or {}).get("availableReplicas", 0))
+                self.pods[uid] = [now] * seen
+            pods = self.pods[uid]
             want = int((rs.get("spec") or {}).get("replicas", 0))
             while len(pods) < want:
                 pods.append(now + self.ready_seconds)

@@ -1,0 +1,118 @@
+"""``shipyard rollouts simulate``: the seed's Rollout and AnalysisTemplate through the real controller with a fake
+clock (issue 7 acceptance)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shipyard.controllers.simulate import Scenario, simulate
+from shipyard.errors import SpecError
+from shipyard.resources.loader import load_file
+
+DATA = Path(__file__).parent / "data"
+
+
+def run(rollout: str, template: str, scenario: str | dict[str, Any]) -> dict[str, Any]:
+    docs = load_file(DATA / rollout) + load_file(DATA / template)
+    data = load_file(DATA / scenario)[0].data if isinstance(scenario, str) else scenario
+    return simulate(docs, Scenario.model_validate(data))
+
+
+def test_healthy_canary_walks_the_seed_steps() -> None:
+    out = run("short-rollout.yaml", "short-analysistemplate.yaml", "healthy.yaml")
+    assert out["phase"] == "Healthy"
+    assert [w["canary"] for w in out["weights"]] == [0, 5, 20, 50, 0]
+    paused_at_50 = next(w["t"] for w in out["weights"] if w["canary"] == 50)
+    completed = [e for e in out["events"] if e["reason"] == "RolloutCompleted"]
+    assert len(completed) == 1 and completed[0]["t"] >= 900 > paused_at_50
+    assert completed[0]["message"].endswith("Completed all 8 canary steps")
+    steps = [e["message"] for e in out["events"] if e["reason"] == "RolloutStepCompleted"]
+    assert steps[-2:] == ["Rollout step 7/8 completed (pause)", "Rollout step 8/8 completed (setWeight: 100)"]
+    assert any(
+        e["reason"] == "TrafficWeightUpdated" and e["message"] == "Traffic weight updated from 50 to 100"
+        for e in out["events"]
+    )
+    assert sorted(r["phase"] for r in out["analysisRuns"]) == ["Successful", "Successful"]
+    assert out["replicaSets"][0] == {"revision": 2, "replicas": 10, "available": 10}
+
+
+def test_failing_success_rate_aborts() -> None:
+    out = run("short-rollout.yaml", "short-analysistemplate.yaml", "failing.yaml")
+    assert out["phase"] == "Degraded"
+    assert out["message"].startswith("RolloutAborted: Rollout aborted update to revision 2: ")
+    assert 'Metric "success-rate" assessed Failed due to failed (3) > failureLimit (2)' in out["message"]
+    assert out["weights"][-1]["canary"] == 0 and out["weights"][-1]["stable"] == 100
+    background = next(r for r in out["analysisRuns"] if r["phase"] == "Failed")
+    sr = next(m for m in background["metrics"] if m["name"] == "success-rate")
+    assert [m["phase"] for m in sr["measurements"]] == ["Failed", "Failed", "Failed"]
+    assert [m["value"] for m in sr["measurements"]] == ["[0.9]", "[0.9]", "[0.9]"]
+
+
+def test_json_shape_is_the_public_contract() -> None:
+    out = run("short-rollout.yaml", "short-analysistemplate.yaml", "failing.yaml")
+    assert list(out) == ["phase", "message", "events", "weights", "analysisRuns", "replicaSets"]
+    assert set(out["events"][0]) == {"t", "reason", "message"}
+    assert set(out["weights"][0]) == {"t", "canary", "stable"}
+    run0 = out["analysisRuns"][0]
+    assert set(run0) == {"name", "phase", "metrics"}
+    assert set(run0["metrics"][0]) == {"name", "phase", "measurements"}
+    assert set(run0["metrics"][0]["measurements"][0]) == {"t", "value", "phase"}
+    assert set(out["replicaSets"][0]) == {"revision", "replicas", "available"}
+
+
+def test_seed_unchanged_holds_at_the_unbounded_step_analysis() -> None:
+    """The seed's template has interval and no count: the step-2 analysis never completes (Argo does the same)."""
+    scenario = {
+        "update": {"container": "order-service", "image": "x:v2"},
+        "podReadySeconds": 5,
+        "metrics": {
+            "success-rate": [{"value": [0.99]}],
+            "latency-p99": [{"value": [0.2]}],
+            "error-rate": [{"value": [0.0]}],
+        },
+        "until": 1800,
+    }
+    out = run("seed-rollout.yaml", "seed-analysistemplate.yaml", scenario)
+    assert out["phase"] == "Progressing"
+    assert [w["canary"] for w in out["weights"]] == [0, 5]
+    step_run = next(r for r in out["analysisRuns"] if r["name"].endswith("-2-2"))
+    assert step_run["phase"] == "Running"
+    assert len(step_run["metrics"][0]["measurements"]) == 10  # measurementRetention default
+
+
+def test_abort_action_and_error_window() -> None:
+    scenario = {
+        "update": {"container": "order-service", "image": "x:v2"},
+        "metrics": {
+            "success-rate": [{"value": [0.99]}],
+            "latency-p99": [{"value": [0.2]}],
+            "error-rate": [{"value": [0.0]}],
+        },
+        "actions": [{"at": 10, "abort": True}],
+        "until": 600,
+    }
+    out = run("short-rollout.yaml", "short-analysistemplate.yaml", scenario)
+    assert out["phase"] == "Degraded"
+    assert out["message"] == "RolloutAborted: Rollout aborted update to revision 2"
+
+
+def test_scenario_unknown_field_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        Scenario.model_validate({"update": {"container": "a", "image": "b"}, "untill": 5})
+
+
+def test_missing_rollout_is_a_spec_error() -> None:
+    docs = load_file(DATA / "short-analysistemplate.yaml")
+    with pytest.raises(SpecError):
+        simulate(docs, Scenario.model_validate({"update": {"container": "a", "image": "b"}}))
+
+
+def test_blue_green_promote_action() -> None:
+    docs = load_file(DATA / "bg-rollout.yaml")
+    out = simulate(docs, Scenario.model_validate(load_file(DATA / "bg-promote.yaml")[0].data))
+    assert out["phase"] == "Healthy"
+    switch = next(e for e in out["events"] if e["reason"] == "SwitchService")
+    assert switch["t"] >= 60

@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from shipyard.controllers.pipelines import PipelineService
 from shipyard.controllers.triggers import EventListenerSink
-from shipyard.controllers.triggers_engine import EngineSubmitter
+from shipyard.controllers.triggers_engine import EngineSubmitter, engine_listener
 from shipyard.controllers.triggers_http import ListenerServer
 from shipyard.errors import UnsupportedError
 from shipyard.pipelines.triggers.config import load_listener
@@ -262,12 +262,12 @@ def test_metrics_endpoint(listener: Listener) -> None:
 def test_signed_push_runs_the_pipelinerun_with_the_engine(tmp_path: Path) -> None:
     """Acceptance (issue 2): with the real engine, a signed push creates a PipelineRun that runs to Succeeded."""
     docs = loads(RESOURCES + PIPELINE, "listener.yaml")
-    config = load_listener(docs, default_uid="el-uid-2")
     registry = CollectorRegistry()
     service = PipelineService(tmp_path / "home", registry=registry, parallel=2)
-    sink = EventListenerSink(config, EngineSubmitter(service, docs), registry=registry)
+    listener = engine_listener(docs, service, registry=registry, port=0)
+    sink = listener.sink
     try:
-        with ListenerServer(sink, port=0) as server, httpx.Client(timeout=30) as client:
+        with listener as server, httpx.Client(timeout=30) as client:
             bad = client.post(server.url, content=PUSH, headers=signed(secret=b"wrong"))
             good = client.post(server.url, content=PUSH, headers=signed())
             sink.drain()

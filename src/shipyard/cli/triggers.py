@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import uuid
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -16,11 +15,10 @@ from prometheus_client import CollectorRegistry
 from shipyard.cli.output import console, err_console
 from shipyard.cli.pipeline_view import Progress, state_home
 from shipyard.controllers.pipelines import PipelineService
-from shipyard.controllers.triggers import DEFAULT_MAX_BODY_BYTES, EventListenerSink, EventReport
-from shipyard.controllers.triggers_engine import EngineSubmitter
-from shipyard.controllers.triggers_http import ListenerServer
+from shipyard.controllers.triggers import DEFAULT_MAX_BODY_BYTES, EventReport
+from shipyard.controllers.triggers_engine import engine_listener
 from shipyard.errors import SpecError
-from shipyard.pipelines.triggers.config import ListenerConfig, load_listener
+from shipyard.pipelines.triggers.config import ListenerConfig
 from shipyard.resources.loader import Document, load_documents
 
 app = typer.Typer(name="triggers", help="Tekton Triggers: run an EventListener that starts pipelines from webhooks.")
@@ -98,21 +96,27 @@ def serve(
     docs: list[Document] = load_documents(list(files))
     extra: list[Document] = load_documents(list(resources or []))
     override = _read_secret(secret_file) if secret_file is not None else None
-    config = load_listener(docs, default_uid=str(uuid.uuid4()), name=listener, secret_override=override)
     # One registry: the engine's Tekton metrics and the listener's are both on the listener's /metrics.
     registry = CollectorRegistry()
     progress = Progress(quiet=quiet)
     service = PipelineService(
         state_home(), registry=registry, parallel=parallel, on_log=progress.log, on_event=progress.event
     )
-    submitter = EngineSubmitter(service, docs + extra)
-    sink = EventListenerSink(
-        config, submitter, registry=registry, max_body_bytes=max_body_bytes, on_report=_print_report
+    server = engine_listener(
+        docs + extra,
+        service,
+        registry=registry,
+        address=address,
+        port=port,
+        listener=listener,
+        secret_override=override,
+        max_body_bytes=max_body_bytes,
+        on_report=_print_report,
     )
+    config = server.sink.config
     sink_log = logging.getLogger("shipyard.triggers.http")
     handler = _ConsoleLog(level=logging.WARNING)
     sink_log.addHandler(handler)
-    server = ListenerServer(sink, address=address, port=port)
     stop = threading.Event()
 
     def _on_stop(signum: int, frame: FrameType | None) -> None:

@@ -3,10 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from prometheus_client import CollectorRegistry
+
+from shipyard.controllers.triggers import DEFAULT_MAX_BODY_BYTES, EventListenerSink, EventReport
+from shipyard.controllers.triggers_http import ListenerServer
 from shipyard.errors import UnsupportedError
+from shipyard.pipelines.triggers.config import load_listener
 from shipyard.resources.loader import Document
 
 RUN_KINDS = ("PipelineRun", "TaskRun")
@@ -38,3 +44,28 @@ class EngineSubmitter:
                 f"a TriggerTemplate may create {' or '.join(RUN_KINDS)} (tekton.dev) here, not {resource.get('apiVersion')} {kind}"
             )
         return self.service.submit(resource, self.resources)
+
+
+def engine_listener(
+    docs: Sequence[Document],
+    service: PipelineSubmit,
+    *,
+    registry: CollectorRegistry | None = None,
+    address: str = "127.0.0.1",
+    port: int = 8080,
+    listener: str | None = None,
+    secret_override: bytes | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    on_report: Callable[[EventReport], None] | None = None,
+) -> ListenerServer:
+    """The EventListener in ``docs``, bound (not yet started) and feeding ``service``; the one call the CLI and
+    the demo make. Pass the registry the service records Tekton metrics into so ``/metrics`` shows both."""
+    config = load_listener(docs, default_uid=str(uuid.uuid4()), name=listener, secret_override=secret_override)
+    sink = EventListenerSink(
+        config,
+        EngineSubmitter(service, docs),
+        registry=registry,
+        max_body_bytes=max_body_bytes,
+        on_report=on_report,
+    )
+    return ListenerServer(sink, address=address, port=port)

@@ -258,6 +258,18 @@ class OciLayout:
         path.parent.mkdir(exist_ok=True)
         self._atomic(path, canonical_json(entry))
 
+    def save_meta(self, rel: str, obj: Any) -> None:
+        """Builder bookkeeping (e.g. the context stat cache) under ``shipyard-cache/meta/``."""
+        path = self.root / CACHE_DIR / "meta" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._atomic(path, canonical_json(obj))
+
+    def load_meta(self, rel: str) -> Any:
+        try:
+            return json.loads((self.root / CACHE_DIR / "meta" / rel).read_bytes())
+        except (OSError, ValueError):
+            return None
+
     # -- garbage collection -------------------------------------------------------------------------
     def referenced(self, *, keep_cache: bool = True) -> set[str]:
         """Every blob reachable from index.json (and from cache entries unless ``keep_cache`` is false)."""

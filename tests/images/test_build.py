@@ -1,0 +1,227 @@
+"""The builder end to end with runc: docker-exact config, reproducible digests, cache, whiteouts, stages."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shipyard.errors import ExecutionError, NotFoundError, SpecError
+from shipyard.images.build.builder import Builder
+from shipyard.images.build.importer import import_rootfs
+from shipyard.images.build.state import BuildRequest, BuildResult
+from shipyard.images.layout import OciLayout
+from shipyard.images.oci import Platform
+from shipyard.runtime.rootfs import RuncRunner
+
+pytestmark = pytest.mark.integration
+
+DOCKERFILE = """\
+# syntax=docker/dockerfile:1
+ARG BASE=busybox:base
+FROM ${BASE} AS build
+WORKDIR /src
+COPY src/ ./
+RUN mkdir -p /out && cp /src/main.txt /out/server && chmod 755 /out/server && echo built > /out/stamp
+
+FROM $BASE AS never-needed
+RUN exit 3
+
+FROM $BASE
+ARG VERSION=dev
+ENV APP_HOME=/app PORT=8080
+ENV VERSION=${VERSION:-unknown}
+WORKDIR $APP_HOME
+COPY --from=build /out/server /app/server
+COPY --chown=nonroot:nonroot README ./
+USER nonroot:nonroot
+EXPOSE 8080 6060/udp
+LABEL org.opencontainers.image.title="demo app" \\
+      version=$VERSION
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/app/server"]
+CMD ["--port", "8080"]
+"""
+
+
+def make_context(root: Path, readme: str = "hello\n") -> Path:
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "main.txt").write_text("package main\n")
+    (root / "README").write_text(readme)
+    (root / "Dockerfile").write_text(DOCKERFILE)
+    (root / "secret.key").write_text("never copy me")
+    (root / ".dockerignore").write_text("*.key\n")
+    return root
+
+
+def build(layout: OciLayout, ctx: Path, text: str | None = None, **kw: Any) -> BuildResult:
+    req = BuildRequest(
+        context=ctx, dockerfile_text=text or (ctx / "Dockerfile").read_text(), tags=kw.pop("tags", ["app:dev"]), **kw
+    )
+    return Builder(layout, RuncRunner()).build(req)
+
+
+def image_config(layout: OciLayout, result: BuildResult) -> dict[str, Any]:
+    m = layout.manifest(result.descriptor)
+    cfg: dict[str, Any] = json.loads(layout.read_blob(m.config.digest))
+    return cfg
+
+
+def layer_members(layout: OciLayout, digest: str) -> dict[str, tarfile.TarInfo]:
+    raw = gzip.decompress(layout.read_blob(digest))
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        return {m.name: m for m in tar.getmembers()}
+
+
+def test_multi_stage_config_is_what_docker_produces(store: OciLayout, tmp_path: Path) -> None:
+    result = build(store, make_context(tmp_path / "ctx"), build_args={"VERSION": "1.2.3"})
+    cfg = image_config(store, result)
+    # Each field as docker (BuildKit dockerfile2llb) sets it: PATH default first, ENV in order, ENTRYPOINT exec
+    # form, CMD kept because it was set in this stage, EXPOSE defaulting to tcp, WORKDIR from ENV.
+    assert cfg["config"] == {
+        "User": "nonroot:nonroot",
+        "ExposedPorts": {"6060/udp": {}, "8080/tcp": {}},
+        "Env": [
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "APP_HOME=/app",
+            "PORT=8080",
+            "VERSION=1.2.3",
+        ],
+        "Entrypoint": ["/app/server"],
+        "Cmd": ["--port", "8080"],
+        "WorkingDir": "/app",
+        "Labels": {"org.opencontainers.image.title": "demo app", "version": "1.2.3"},
+        "StopSignal": "SIGTERM",
+    }
+    assert (cfg["architecture"], cfg["os"], cfg["created"]) == ("amd64", "linux", "1970-01-01T00:00:00Z")
+    m = store.manifest(result.descriptor)
+    assert len(m.layers) == 3 == len(cfg["rootfs"]["diff_ids"])  # base + 2 COPY; metadata adds none
+    assert sum(1 for h in cfg["history"] if not h.get("empty_layer")) == 3
+    server = layer_members(store, m.layers[1].digest)
+    assert server["app/server"].mode == 0o755 and server["app/server"].uid == 0
+    readme = layer_members(store, m.layers[2].digest)
+    assert (readme["app/README"].uid, readme["app/README"].gid) == (65532, 65532)
+    assert not any("secret" in name for name in readme)  # .dockerignore
+    assert [s.stage for s in result.steps if s.stage == "never-needed"] == []  # unneeded stage never built
+
+
+def test_two_clean_builds_give_the_same_digest(tmp_path: Path, busybox_rootfs: Path) -> None:
+    digests = []
+    for n in range(2):
+        layout = OciLayout(tmp_path / f"oci{n}")
+        import_rootfs(layout, busybox_rootfs, ["busybox:base"])
+        ctx = make_context(tmp_path / f"ctx{n}")
+        digests.append(build(layout, ctx, source_date_epoch=1_700_000_000).digest)
+    assert digests[0] == digests[1]
+
+
+def test_one_line_change_rebuilds_only_affected_layers(store: OciLayout, tmp_path: Path) -> None:
+    ctx = make_context(tmp_path / "ctx")
+    first = build(store, ctx)
+    again = build(store, ctx)
+    assert again.digest == first.digest
+    assert all(s.cached for s in again.steps if s.layer)
+    (ctx / "README").write_text("hello, changed\n")
+    third = build(store, ctx)
+    rebuilt = [s.instruction for s in third.steps if s.layer and not s.cached]
+    assert rebuilt == ["COPY --chown=nonroot:nonroot README ./"]
+    assert third.digest != first.digest
+    before = store.manifest(first.descriptor).layers
+    after = store.manifest(third.descriptor).layers
+    assert before[:2] == after[:2] and before[2] != after[2]
+
+
+def test_no_cache_reruns_everything_with_the_same_result(store: OciLayout, tmp_path: Path) -> None:
+    ctx = make_context(tmp_path / "ctx")
+    first = build(store, ctx)
+    fresh = build(store, ctx, no_cache=True)
+    assert not any(s.cached for s in fresh.steps)
+    assert fresh.digest == first.digest
+
+
+WHITEOUTS = """\
+FROM busybox:base
+RUN mkdir -p /data/keep /data/gone /data/replace && touch /data/keep/a /data/gone/b /data/replace/old /etc/motd
+RUN rm -rf /data/gone /etc/motd && rm -rf /data/replace && mkdir /data/replace && touch /data/replace/new
+"""
+
+
+def test_deletions_become_whiteouts(store: OciLayout, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    result = build(store, ctx, WHITEOUTS)
+    layers = store.manifest(result.descriptor).layers
+    members = layer_members(store, layers[-1].digest)
+    assert "data/.wh.gone" in members
+    assert "etc/.wh.motd" in members
+    assert "data/replace/.wh..wh..opq" in members and "data/replace/new" in members
+    assert not any(n.startswith("data/gone/") for n in members)  # only the top-most deleted path
+    names = list(members)
+    assert names.index("data/.wh.gone") < names.index("data/replace")  # whiteouts precede siblings
+
+
+def test_failing_run_names_file_and_line(store: OciLayout, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    with pytest.raises(ExecutionError, match=r"Dockerfile:3 RUN exit 7: did not complete successfully: exit code 7"):
+        build(store, ctx, "FROM busybox:base\nRUN true\nRUN exit 7\n")
+
+
+def test_run_uses_env_workdir_user_and_heredoc(store: OciLayout, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    text = (
+        "FROM busybox:base\nARG GREETING=hi\nENV WHO=world\nUSER nonroot\nWORKDIR /home/nonroot/w\n"
+        'RUN <<EOF\necho "$GREETING $WHO $(id -u) $(pwd)" > out.txt\nEOF\n'
+    )
+    result = build(store, ctx, text)
+    layer = store.manifest(result.descriptor).layers[-1].digest
+    raw = gzip.decompress(store.read_blob(layer))
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        member = tar.getmember("home/nonroot/w/out.txt")
+        data = tar.extractfile(member)
+        assert data is not None
+        assert data.read() == b"hi world 65532 /home/nonroot/w\n"
+        assert member.uid == 65532
+
+
+def test_target_stops_at_a_stage(store: OciLayout, tmp_path: Path) -> None:
+    result = build(store, make_context(tmp_path / "ctx"), target="build")
+    assert {s.stage for s in result.steps} == {"build"}
+    assert image_config(store, result)["config"]["WorkingDir"] == "/src"
+
+
+def test_multi_platform_without_run_gives_an_index(store: OciLayout, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "f").write_text("x")
+    text = 'FROM scratch\nCOPY f /f\nCMD ["/f"]\n'
+    result = build(store, ctx, text, platforms=[Platform("linux", "amd64"), Platform("linux", "arm64")])
+    from shipyard.images.oci import OCI_INDEX, Index
+
+    assert result.descriptor.media_type == OCI_INDEX
+    index = Index.from_bytes(store.read_blob(result.digest))
+    assert [str(d.platform) for d in index.manifests] == ["linux/amd64", "linux/arm64"]
+    with pytest.raises(Exception, match="emulator"):
+        build(store, ctx, "FROM busybox:base\nRUN true\n", platforms=[Platform("linux", "arm64")])
+
+
+def test_missing_base_image_is_a_clear_error(tmp_path: Path) -> None:
+    layout = OciLayout(tmp_path / "oci")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    with pytest.raises(NotFoundError, match="import-rootfs"):
+        build(layout, ctx, "FROM nothere:1\n")
+
+
+def test_expansion_errors_carry_the_line(store: OciLayout, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    with pytest.raises(SpecError) as err:
+        build(store, ctx, "FROM busybox:base\n\nENV X=${NOPE:?is required}\n")
+    assert err.value.issue.line == 3 and err.value.issue.file == "Dockerfile"

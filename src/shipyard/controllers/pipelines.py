@@ -32,16 +32,14 @@ from shipyard.controllers.pipeline_store import PipelineStore, RunRow
 from shipyard.controllers.pipeline_workspaces import materialise
 from shipyard.controllers.taskrun_driver import TaskRunDriver, taskrun_view
 from shipyard.controllers.taskrun_exec import LogSink
-from shipyard.errors import ShipyardError, SpecError, UnsupportedError
+from shipyard.errors import ShipyardError, SpecError
 from shipyard.observe.tekton import TektonMetrics
-from shipyard.pipelines.params import params_dict, resolve_params
-from shipyard.pipelines.resolve import Catalog, load
+from shipyard.pipelines.resolve import Catalog, load, new_run_state
 from shipyard.pipelines.state import Cancel, RunState, TRState
 from shipyard.pipelines.status import condition, pipelinerun_status
 from shipyard.pipelines.substitution import Value
-from shipyard.resources.durations import parse_duration
 from shipyard.resources.loader import Document
-from shipyard.resources.tekton import PipelineRun, TaskRun, TaskSpec
+from shipyard.resources.tekton import PipelineRun, TaskRun
 from shipyard.runtime.base import StepExecutor
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes' generateName suffix alphabet
@@ -133,62 +131,16 @@ class PipelineService:
     ) -> PipelineRunDriver:
         meta = model.metadata
         name = meta.name or generate_name(meta.generate_name or "pipelinerun-")
-        namespace = meta.namespace or "default"
         uid = str(uuid.uuid4())
-        spec = model.spec.pipeline_spec or catalog.pipeline(model.spec.pipeline_ref, f"PipelineRun {name}")  # type: ignore[arg-type]
-        pipeline_name = (
-            (model.spec.pipeline_ref.name if model.spec.pipeline_ref else None)
-            or meta.labels.get("tekton.dev/pipeline")
-            or "anonymous"
-        )
-        task_specs: dict[str, TaskSpec] = {}
-        inline: dict[str, bool] = {}
-        for pt in [*spec.tasks, *spec.finally_]:
-            if pt.pipeline_ref is not None or pt.pipeline_spec is not None:
-                raise UnsupportedError(
-                    f'task "{pt.name}": pipelines in pipelines (pipelineRef/pipelineSpec) are not supported'
-                )
-            ts = pt.task_spec or catalog.task(pt.task_ref, f'PipelineRun {name} task "{pt.name}"')  # type: ignore[arg-type]
-            if ts.sidecars:
-                raise UnsupportedError(f'task "{pt.name}": sidecars are not supported by the local executor')
-            task_specs[pt.name] = ts
-            inline[pt.name] = pt.task_spec is not None
-        supplied = {**params_dict(model.spec.params), **options["params"]}
-        ctx = {
-            "context": {
-                "pipelineRun": {"name": name, "namespace": namespace, "uid": uid},
-                "pipeline": {"name": pipeline_name},
-            }
-        }
-        values, problems = resolve_params(spec.params, supplied, context=ctx)
-        bound = {w.name for w in model.spec.workspaces} | set(options["workspaces"])
-        timeouts = model.spec.timeouts
-        tp = timeouts.pipeline if timeouts and timeouts.pipeline else model.spec.timeout
-        state = RunState(
+        state = new_run_state(
+            model,
+            catalog,
             name=name,
             uid=uid,
-            namespace=namespace,
-            pipeline_name=pipeline_name,
-            spec=spec,
-            task_specs=task_specs,
-            inline=inline,
-            params=values,
-            workspaces_bound={w.name: w.name in bound for w in spec.workspaces},
-            start=self.clock.now(),
-            timeout_pipeline=(parse_duration(tp) if tp else 3600.0) or None,
-            timeout_tasks=(parse_duration(timeouts.tasks) or None) if timeouts and timeouts.tasks else None,
-            timeout_finally=(parse_duration(timeouts.finally_) or None) if timeouts and timeouts.finally_ else None,
+            now=self.clock.now(),
+            params=options["params"],
+            host_workspaces=options["workspaces"],
         )
-        if problems:
-            state.failure = (problems[0].reason, f"[User error] {problems[0].message}")
-        for w in spec.workspaces:
-            if not w.optional and w.name not in bound and state.failure is None:
-                state.failure = (
-                    "InvalidWorkspaceBindings",
-                    f'pipeline requires workspace with name "{w.name}" be provided by pipelinerun',
-                )
-        if model.spec.status == "Cancelled":
-            state.cancel = Cancel.cancelled
         self.store.create(
             name, "PipelineRun", document=document, resources=resources, options=options, meta=meta_of(state)
         )

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from shipyard.errors import NotFoundError, SpecErrors, UnsupportedError
+from shipyard.pipelines.params import params_dict, resolve_params
+from shipyard.pipelines.state import Cancel, RunState
+from shipyard.pipelines.substitution import Value
 from shipyard.pipelines.validation import check
+from shipyard.resources.durations import parse_duration
 from shipyard.resources.loader import Document
 from shipyard.resources.tekton import (
     ConfigMap,
@@ -108,3 +112,75 @@ def load(docs: Sequence[Document], resources: Sequence[Document] = ()) -> Loaded
     if problems:
         raise SpecErrors(problems)
     return Loaded(runs=runs, catalog=catalog)
+
+
+def new_run_state(
+    model: PipelineRun,
+    catalog: Catalog,
+    *,
+    name: str,
+    uid: str,
+    now: float,
+    params: Mapping[str, Value] | None = None,
+    host_workspaces: Iterable[str] = (),
+) -> RunState:
+    """The initial state of a PipelineRun: refs resolved, params resolved (defaults may use context), workspaces
+    checked (``ValidateWorkspaceBindings``), timeouts defaulted (pipeline 60m; ``0`` means none)."""
+    params = params or {}
+    meta = model.metadata
+    namespace = meta.namespace or "default"
+    spec = model.spec.pipeline_spec or catalog.pipeline(model.spec.pipeline_ref, f"PipelineRun {name}")  # type: ignore[arg-type]
+    pipeline_name = (
+        (model.spec.pipeline_ref.name if model.spec.pipeline_ref else None)
+        or meta.labels.get("tekton.dev/pipeline")
+        or "anonymous"
+    )
+    task_specs: dict[str, TaskSpec] = {}
+    inline: dict[str, bool] = {}
+    for pt in [*spec.tasks, *spec.finally_]:
+        if pt.pipeline_ref is not None or pt.pipeline_spec is not None:
+            raise UnsupportedError(
+                f'task "{pt.name}": pipelines in pipelines (pipelineRef/pipelineSpec) are not supported'
+            )
+        ts = pt.task_spec or catalog.task(pt.task_ref, f'PipelineRun {name} task "{pt.name}"')  # type: ignore[arg-type]
+        if ts.sidecars:
+            raise UnsupportedError(f'task "{pt.name}": sidecars are not supported by the local executor')
+        task_specs[pt.name] = ts
+        inline[pt.name] = pt.task_spec is not None
+    supplied = {**params_dict(model.spec.params), **params}
+    ctx = {
+        "context": {
+            "pipelineRun": {"name": name, "namespace": namespace, "uid": uid},
+            "pipeline": {"name": pipeline_name},
+        }
+    }
+    values, problems = resolve_params(spec.params, supplied, context=ctx)
+    bound = {w.name for w in model.spec.workspaces} | set(host_workspaces)
+    timeouts = model.spec.timeouts
+    tp = timeouts.pipeline if timeouts and timeouts.pipeline else model.spec.timeout
+    state = RunState(
+        name=name,
+        uid=uid,
+        namespace=namespace,
+        pipeline_name=pipeline_name,
+        spec=spec,
+        task_specs=task_specs,
+        inline=inline,
+        params=values,
+        workspaces_bound={w.name: w.name in bound for w in spec.workspaces},
+        start=now,
+        timeout_pipeline=(parse_duration(tp) if tp else 3600.0) or None,
+        timeout_tasks=(parse_duration(timeouts.tasks) or None) if timeouts and timeouts.tasks else None,
+        timeout_finally=(parse_duration(timeouts.finally_) or None) if timeouts and timeouts.finally_ else None,
+    )
+    if problems:
+        state.failure = (problems[0].reason, f"[User error] {problems[0].message}")
+    for w in spec.workspaces:
+        if not w.optional and w.name not in bound and state.failure is None:
+            state.failure = (
+                "InvalidWorkspaceBindings",
+                f'pipeline requires workspace with name "{w.name}" be provided by pipelinerun',
+            )
+    if model.spec.status == "Cancelled":
+        state.cancel = Cancel.cancelled
+    return state

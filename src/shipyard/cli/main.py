@@ -34,8 +34,10 @@ _NOUNS: list[tuple[str, str]] = [
     ("shipyard.cli.gitops", "app"),
     ("shipyard.cli.pipeline", "app"),
     ("shipyard.cli.pipelinerun", "app"),
+    ("shipyard.cli.policy", "app"),
     ("shipyard.cli.sbom", "app"),
     ("shipyard.cli.scan", "app"),
+    ("shipyard.cli.sign", "app"),
     ("shipyard.cli.triggers", "app"),
 ]
 

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from shipyard import __version__
+from shipyard.cli.demo import demo_command
 from shipyard.cli.lint import lint_command
 from shipyard.cli.output import err_console
 from shipyard.errors import ShipyardError, SpecError
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 
 app.command("lint")(lint_command)
+app.command("demo")(demo_command)
 
 
 @app.command("version")

@@ -1,0 +1,1 @@
+"""order-service: the demo's example service."""

@@ -105,11 +105,11 @@ class LocalExecutor:
             interpreter = text.split("\n", 1)[0][2:].strip().split()
             if not shebang or (busybox_shell and interpreter and interpreter[0] in _SHELLS):
                 return [*self._shell(), path, *step.args]
-            if interpreter[:1] == ["/usr/bin/env"] and len(interpreter) > 1:
-                # `#!/usr/bin/env ash` needs busybox anywhere; `#!/usr/bin/env sh` in an alpine/busybox image is
-                # busybox ash too (pipelineruns/beta/using-retries-and-retry-count-variables.yaml uses `==` in `[`).
-                if interpreter[1] == "ash" or (busybox_shell and interpreter[1] == "sh"):
-                    return [*self._shell(), path, *step.args]
+            # `#!/usr/bin/env ash` needs busybox anywhere; `#!/usr/bin/env sh` in an alpine/busybox image is
+            # busybox ash too (pipelineruns/beta/using-retries-and-retry-count-variables.yaml uses `==` in `[`).
+            env_shell = interpreter[1] if interpreter[:1] == ["/usr/bin/env"] and len(interpreter) > 1 else ""
+            if env_shell == "ash" or (busybox_shell and env_shell == "sh"):
+                return [*self._shell(), path, *step.args]
             return [path, *step.args]
         if step.command:
             argv = [*step.command, *step.args]

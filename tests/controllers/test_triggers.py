@@ -18,7 +18,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from shipyard.controllers.pipelines import PipelineService
-from shipyard.controllers.triggers import EventListenerSink
+from shipyard.controllers.triggers import EventListenerSink, payload_problem
 from shipyard.controllers.triggers_engine import EngineSubmitter, engine_listener
 from shipyard.controllers.triggers_http import ListenerServer
 from shipyard.errors import UnsupportedError
@@ -218,9 +218,30 @@ def test_non_json_body_is_400(listener: Listener) -> None:
     resp = listener.post(b"this is not json", signed(body=b"this is not json"))
     assert resp.status_code == 400
     body = resp.json()
-    assert set(body) == {"eventListener", "namespace", "errorMessage"}
-    assert body["eventListener"] == "github-listener"
+    assert set(body) == {"eventListener", "namespace", "eventListenerUID", "errorMessage"}
+    assert (body["eventListener"], body["namespace"], body["eventListenerUID"]) == ("github-listener", "ci", "")
     assert body["errorMessage"].startswith("Invalid event body format : ")
+    assert resp.text.endswith("}\n")  # json.NewEncoder(w).Encode
+
+
+# validate_payload.go: json.Unmarshal of the body into map[string]interface{}.
+PAYLOADS = [
+    ("object", b'{"a": 1}', None),
+    ("null unmarshals into a nil map", b"null", None),
+    ("empty body", b"", "unexpected end of JSON input"),
+    ("whitespace only", b"  \n", "unexpected end of JSON input"),
+    ("array", b"[1, 2]", "json: cannot unmarshal array into Go value of type map[string]interface {}"),
+    ("string", b'"x"', "json: cannot unmarshal string into Go value of type map[string]interface {}"),
+    ("number", b"42", "json: cannot unmarshal number into Go value of type map[string]interface {}"),
+    ("bad first character", b"<xml/>", "invalid character '<' looking for beginning of value"),
+    ("truncated object", b'{"a": ', "Expecting value"),
+]
+
+
+@pytest.mark.parametrize(("body", "want"), [p[1:] for p in PAYLOADS], ids=[p[0] for p in PAYLOADS])
+def test_payload_validation(body: bytes, want: str | None) -> None:
+    got = payload_problem(body)
+    assert got == want if want is None else (got or "").startswith(want)
 
 
 @pytest.mark.integration

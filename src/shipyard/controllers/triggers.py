@@ -66,6 +66,36 @@ class EventReport:
     errors: tuple[str, ...] = field(default_factory=tuple)
 
 
+_NOT_HEADERS = frozenset({"host", "transfer-encoding"})
+_JSON_START = frozenset('{["-0123456789tfn')
+
+
+def _encode(reply: dict[str, str]) -> bytes:
+    """As Go's ``json.NewEncoder(w).Encode``: compact, one trailing newline."""
+    return (json.dumps(reply, separators=(",", ":")) + "\n").encode()
+
+
+def payload_problem(body: bytes) -> str | None:
+    """Why ``body`` fails ``validate_payload.go`` (``json.Unmarshal`` into a map), in Go's words; None if it passes.
+
+    An empty body, or JSON that is not an object (or null), is refused as upstream refuses it.
+    """
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        return "unexpected end of JSON input"
+    if text[0] not in _JSON_START:
+        return f"invalid character {text[0]!r} looking for beginning of value"
+    try:
+        value = json.loads(body)
+    except ValueError as exc:
+        return str(exc)
+    kinds = {list: "array", str: "string", bool: "bool", int: "number", float: "number"}
+    kind = kinds.get(type(value))
+    if kind is not None:
+        return f"json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"
+    return None
+
+
 def name_suffix() -> str:
     return "".join(_random.choice(_SUFFIX_ALPHABET) for _ in range(5))
 
@@ -112,15 +142,16 @@ class EventListenerSink:
             return Response(200, b"ok", "text/plain; charset=utf-8")
         if route == "/metrics":
             return Response(200, generate_latest(self.registry), CONTENT_TYPE_LATEST)
-        if self.config.payload_validation and body:
-            try:
-                json.loads(body)
-            except ValueError as exc:
+        if self.config.payload_validation:
+            problem = payload_problem(body)
+            if problem is not None:
                 self.metrics.events.labels(status="failed").inc()
-                http_log.warning("request to %s refused (400): invalid JSON body: %s", route, exc)
-                return self.error_response(400, f"Invalid event body format : {exc}")
+                http_log.warning("request to %s refused (400): invalid JSON body: %s", route, problem)
+                return self.error_response(400, f"Invalid event body format : {problem}")
         event_id = self._new_id()
-        event = Event(body=body, header=canonical(header_pairs), url=url, event_id=event_id)
+        # Go moves Host out of the request's header map, so bindings and interceptors never see it.
+        header = canonical([(k, v) for k, v in header_pairs if k.lower() not in _NOT_HEADERS])
+        event = Event(body=body, header=header, url=url, event_id=event_id)
         self.metrics.events.labels(status="succeeded").inc()
         future = self._pool.submit(self.process, event)
         with self._lock:
@@ -132,11 +163,17 @@ class EventListenerSink:
             "eventListenerUID": self.config.uid,
             "eventID": event_id,
         }
-        return Response(202, json.dumps(reply).encode())
+        return Response(202, _encode(reply))
 
     def error_response(self, status: int, message: str) -> Response:
-        reply = {"eventListener": self.config.name, "namespace": self.config.namespace, "errorMessage": message}
-        return Response(status, json.dumps(reply).encode())
+        # sink.go Response: eventListenerUID has no omitempty, so it is present (empty) on errors too.
+        reply = {
+            "eventListener": self.config.name,
+            "namespace": self.config.namespace,
+            "eventListenerUID": "",
+            "errorMessage": message,
+        }
+        return Response(status, _encode(reply))
 
     # -- triggers -----------------------------------------------------------------------------------------------
     def process(self, event: Event) -> EventReport:

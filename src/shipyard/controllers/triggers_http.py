@@ -80,9 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
             http_log.warning("request to %s refused (400): %s", self.path, exc)
             self._send(sink.error_response(400, str(exc)))
             return
-        bound_host, bound_port = self.server.server_address[:2]
-        host = self.headers.get("Host") or f"{bound_host!s}:{bound_port}"
-        url = f"http://{host}{self.path}"
+        # The interceptors' requestURL is Go's request.URL.String(): the request target, e.g. "/hook?x=1".
+        url = self.path
         self._send(sink.handle(self.path, list(self.headers.items()), body, url))
 
     def _send(self, response: Response) -> None:

@@ -136,6 +136,19 @@ CASES: list[tuple[str, str, str, dict[str, list[str]] | None, dict[str, Any] | N
         "\\u003ca\\u0026b\\u003e",
     ),
     ("nested wrappers collapse to the innermost", "$($(body.a))", '{"a": "v"}', None, None, "$(v)"),
+    ("numbers are float64: 42.0 prints as 42", "$(body.n)", '{"n": 42.0}', None, None, "42"),
+    ("float64 shortest form", "$(body.n)", '{"n": 1.5}', None, None, "1.5"),
+    (
+        "big integers lose precision as in Go",
+        "$(body.n)",
+        '{"n": 12345678901234567890}',
+        None,
+        None,
+        "12345678901234567000",
+    ),
+    ("exponent form from 1e21", "$(body.n)", '{"n": 1e21}', None, None, "1e+21"),
+    ("small exponent without leading zero", "$(body.n)", '{"n": 0.0000001}', None, None, "1e-7"),
+    ("numbers inside objects", "$(body.o)", '{"o": {"n": 2.0, "m": [1, 0.5]}}', None, None, '{"m":[1,0.5],"n":2}'),
 ]
 
 

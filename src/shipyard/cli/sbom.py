@@ -62,11 +62,9 @@ def _pull(reference: str) -> Source:
 def open_source(spec: str) -> Source:
     """Turn a SOURCE argument into a filesystem view."""
     if spec.startswith("oci:"):
-        rest = spec[4:]
-        path, sep, ref = rest.rpartition(":")
-        if sep and Path(path).is_dir() and "/" not in ref:
-            return open_layout(path, ref)
-        return open_layout(rest)
+        # containers/image: the path ends at the first colon; the rest (which may hold colons) names the image.
+        path, sep, ref = spec[4:].partition(":")
+        return open_layout(path, ref if sep and ref else None)
     if spec.startswith("dir:"):
         return DirectorySource(spec[4:])
     if spec.startswith("registry:"):

@@ -7,7 +7,6 @@ import gzip
 import hashlib
 import io
 import json
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from shipyard.supplychain.sbom.layers import Layer, LayeredSource
 from shipyard.supplychain.sbom.model import SourceInfo, SourceKind
 from shipyard.supplychain.sbom.oci_layout import open_layout
 from shipyard.supplychain.sbom.source import DirectorySource
+from shipyard.testing.imagelayout import directory_entries, tar_bytes, write_layout
 from shipyard.testing.rootfs import make_rootfs
 
 # (type, name, version, purl, licences, first evidence path)
@@ -100,28 +100,11 @@ def test_catalogers_can_be_chosen(rootfs: Path) -> None:
 
 
 def _tar(entries: list[tuple[str, bytes | None, int]], *, gz: bool = False) -> bytes:
-    """(name, data or None for a directory, mode)"""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data, mode in entries:
-            info = tarfile.TarInfo(name)
-            info.mode = mode
-            if data is None:
-                info.type = tarfile.DIRTYPE
-                tar.addfile(info)
-            else:
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-    raw = buf.getvalue()
-    return gzip.compress(raw, mtime=0) if gz else raw
+    return tar_bytes(entries, gz=gz)
 
 
 def _tree(root: Path) -> list[tuple[str, bytes | None, int]]:
-    out: list[tuple[str, bytes | None, int]] = []
-    for p in sorted(root.rglob("*")):
-        rel = "./" + p.relative_to(root).as_posix()
-        out.append((rel, None if p.is_dir() else p.read_bytes(), p.stat().st_mode & 0o7777))
-    return out
+    return directory_entries(root)
 
 
 def _layer(data: bytes, layer_id: str) -> Layer:
@@ -172,42 +155,9 @@ def test_truncated_layer_is_a_clear_error(rootfs: Path, gz: bool) -> None:
         catalog(src)
 
 
-def _blob(root: Path, data: bytes) -> dict[str, object]:
-    digest = hashlib.sha256(data).hexdigest()
-    (root / "blobs/sha256").mkdir(parents=True, exist_ok=True)
-    (root / "blobs/sha256" / digest).write_bytes(data)
-    return {"digest": f"sha256:{digest}", "size": len(data)}
-
-
-def make_layout(root: Path, layers: list[bytes], ref: str = "app:v1") -> str:
-    """An OCI image layout holding one image; returns the manifest digest."""
-    diff_ids = ["sha256:" + hashlib.sha256(gzip.decompress(x)).hexdigest() for x in layers]
-    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids}})
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **_blob(root, config.encode())},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **_blob(root, x)} for x in layers],
-    }
-    mdesc = _blob(root, json.dumps(manifest).encode())
-    index = {
-        "schemaVersion": 2,
-        "manifests": [
-            {
-                "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                **mdesc,
-                "annotations": {"org.opencontainers.image.ref.name": ref},
-            }
-        ],
-    }
-    (root / "index.json").write_text(json.dumps(index))
-    (root / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
-    return str(mdesc["digest"])
-
-
 def test_oci_layout_source(rootfs: Path, tmp_path: Path) -> None:
     layers = [_tar(_tree(rootfs), gz=True), _tar(UPPER, gz=True)]
-    digest = make_layout(tmp_path / "layout", layers)
+    digest = write_layout(tmp_path / "layout", layers)
     src = open_layout(tmp_path / "layout", "app:v1")
     sbom = catalog(src)
     assert sbom.source.digest == digest and sbom.source.kind is SourceKind.IMAGE

@@ -1,0 +1,153 @@
+"""``shipyard db``, ``shipyard sbom`` and ``shipyard scan`` end to end on the fixture root filesystem, an OCI
+layout of it, and SBOM files: outputs validate, and the exit code follows --severity/--exit-code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from typer.testing import CliRunner
+
+from shipyard.cli.main import app
+from shipyard.errors import NotFoundError, SpecError
+from shipyard.testing.imagelayout import directory_entries, tar_bytes, write_layout
+from shipyard.testing.rootfs import make_rootfs
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def rootfs(tmp_path: Path, shared: Path) -> Path:
+    blob = (shared / "vectors/go-buildinfo/go1.22-inline.buildinfo.bin").read_bytes()
+    return make_rootfs(tmp_path / "rootfs", blob)
+
+
+@pytest.fixture
+def imported(shared: Path) -> None:
+    osv = shared / "vectors/osv"
+    result = runner.invoke(
+        app, ["db", "import", str(osv / "pypa-advisory-database"), str(osv / "github-advisory-database")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "imported 26 records" in result.output
+
+
+def test_db_status_json(imported: None) -> None:
+    result = runner.invoke(app, ["db", "status", "-o", "json"])
+    assert result.exit_code == 0
+    status = json.loads(result.stdout)
+    assert (status["records"], status["ecosystems"], status["stale"]) == (26, {"PyPI": 25, "npm": 1}, False)
+    assert len(status["sources"]) == 2
+
+
+def test_db_status_warns_when_old(imported: None) -> None:
+    result = runner.invoke(app, ["db", "status", "--max-age-days", "0"])
+    assert result.exit_code == 0 and "warning: the vulnerability database was imported" in result.output
+
+
+def test_sbom_writes_both_formats(rootfs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    spdx, cdx = tmp_path / "a.spdx.json", tmp_path / "a.cdx.json"
+    result = runner.invoke(app, ["sbom", f"dir:{rootfs}", "-o", f"spdx-json={spdx}", "-o", f"cyclonedx-json={cdx}"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(spdx.read_text())
+    assert doc["creationInfo"]["created"] == "2023-11-14T22:13:20Z"
+    assert len(doc["packages"]) == 17  # 16 packages + the root
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(cdx.read_text()) is None
+
+
+def test_sbom_rejects_unknown_formats(rootfs: Path) -> None:
+    result = runner.invoke(app, ["sbom", str(rootfs), "-o", "syft-json"])
+    assert isinstance(result.exception, SpecError) and "unknown output format 'syft-json'" in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["--severity", "CRITICAL,HIGH", "--exit-code", "1"], 1),  # lodash 4.17.11: CVE-2019-10744, CVSS 9.1
+     (["--severity", "CRITICAL", "--exit-code", "7"], 7),
+     (["--severity", "LOW,MEDIUM", "--exit-code", "1"], 0),  # nothing at those severities
+     (["--exit-code", "1"], 1),  # no filter: any finding trips the gate
+     (["--severity", "CRITICAL,HIGH"], 0)],  # no --exit-code: report only
+    ids=["critical-found", "custom-code", "below-threshold", "no-filter", "exit-code-defaults-to-0"],
+)  # fmt: skip
+def test_exit_code_follows_severity(imported: None, rootfs: Path, args: list[str], code: int) -> None:
+    result = runner.invoke(app, ["scan", str(rootfs), *args])
+    assert result.exit_code == code, result.output
+
+
+def test_ignore_file_with_reason_passes_the_gate(imported: None, rootfs: Path, tmp_path: Path) -> None:
+    ignore = tmp_path / "ignore.yaml"
+    ignore.write_text("ignore:\n  - id: CVE-2019-10744\n    package: lodash\n    reason: build-time only\n")
+    ok = runner.invoke(
+        app, ["scan", str(rootfs), "--severity", "CRITICAL", "--exit-code", "1", "--ignore-file", str(ignore)]
+    )
+    assert ok.exit_code == 0, ok.output
+    ignore.write_text("ignore:\n  - id: CVE-2019-10744\n")
+    bad = runner.invoke(
+        app, ["scan", str(rootfs), "--severity", "CRITICAL", "--exit-code", "1", "--ignore-file", str(ignore)]
+    )
+    assert bad.exit_code == 1 and "has no reason; not honoured" in bad.output
+
+
+def test_default_ignore_file_in_cwd(
+    imported: None, rootfs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".shipyardignore").write_text("ignore:\n  - id: GHSA-jf85-cpcp-j695\n    reason: accepted\n")
+    result = runner.invoke(app, ["scan", str(rootfs), "--severity", "CRITICAL", "--exit-code", "1"])
+    assert result.exit_code == 0, result.output
+
+
+def test_malformed_ignore_file(imported: None, rootfs: Path, tmp_path: Path) -> None:
+    ignore = tmp_path / "ignore.yaml"
+    ignore.write_text("ignore:\n  - id: X\n    reasom: typo\n")
+    result = runner.invoke(app, ["scan", str(rootfs), "--ignore-file", str(ignore)])
+    assert isinstance(result.exception, SpecError) and 'did you mean "reason"' in str(result.exception)
+
+
+def test_sarif_from_an_sbom_validates(imported: None, rootfs: Path, tmp_path: Path, shared: Path) -> None:
+    sbom = tmp_path / "sbom.cdx.json"
+    assert runner.invoke(app, ["sbom", str(rootfs), "-o", f"cyclonedx-json={sbom}"]).exit_code == 0
+    out = tmp_path / "report.sarif"
+    result = runner.invoke(app, ["scan", f"sbom:{sbom}", "--format", "sarif", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    schema = json.loads((shared / "data/schemas/sarif-schema-2.1.0.json").read_text())
+    doc = json.loads(out.read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(doc)
+    assert {r["ruleId"] for r in doc["runs"][0]["results"]} >= {"CVE-2019-10744", "CVE-2020-14343"}
+
+
+def test_scan_oci_layout_json(imported: None, rootfs: Path, tmp_path: Path) -> None:
+    digest = write_layout(tmp_path / "layout", [tar_bytes(directory_entries(rootfs))], ref="demo:1")
+    result = runner.invoke(app, ["scan", f"oci:{tmp_path / 'layout'}:demo:1", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["target"] == {"kind": "image", "name": "demo:1", "digest": digest}
+    lodash = next(f for f in report["findings"] if f["id"] == "CVE-2019-10744")
+    assert lodash["package"]["locations"][0]["layer"].startswith("sha256:")
+    assert lodash["fixedVersions"] == ["4.17.12"] and lodash["severity"] == "CRITICAL"
+
+
+def test_scan_warns_on_empty_database(rootfs: Path) -> None:
+    result = runner.invoke(app, ["scan", str(rootfs)])
+    assert result.exit_code == 0 and "the vulnerability database is empty" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [(["--format", "xml"], SpecError, "unknown format 'xml'"),
+     (["--severity", "HIGH,SEVERE"], SpecError, "unknown severity 'SEVERE'")],
+    ids=["bad-format", "bad-severity"],
+)  # fmt: skip
+def test_bad_flags(rootfs: Path, args: list[str], error: type, message: str) -> None:
+    result = runner.invoke(app, ["scan", str(rootfs), *args])
+    assert isinstance(result.exception, error) and message in str(result.exception)
+
+
+def test_unknown_target() -> None:
+    result = runner.invoke(app, ["scan", "no-such-image:latest"])
+    assert isinstance(result.exception, NotFoundError)

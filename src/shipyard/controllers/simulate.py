@@ -27,7 +27,7 @@ from shipyard.cluster.memory import MemoryCluster
 from shipyard.controllers.rollouts import ROLLOUT, RUN, RecordedEvent, RolloutController
 from shipyard.controllers.simcluster import Kubelet, scaffold
 from shipyard.delivery import actions
-from shipyard.delivery.providers.base import Observation
+from shipyard.delivery.providers.base import Observation, format_value
 from shipyard.errors import ProviderError, SpecError
 from shipyard.resources.analysis import Metric
 from shipyard.resources.loader import Document
@@ -65,19 +65,6 @@ class Scenario(_M):
     metrics: dict[str, list[Window]] = Field(default_factory=dict)
     actions: list[Action] = Field(default_factory=list)
     until: float = 7200
-
-
-def format_value(value: Any) -> str:
-    """As Argo's Prometheus provider writes it: ``[0.99,0.98]``, ``0.99``, ``NaN``, ``+Inf``."""
-    if isinstance(value, list):
-        return "[" + ",".join(format_value(v) for v in value) + "]"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "+Inf" if value > 0 else "-Inf"
-        return repr(value)
-    return str(value)
 
 
 class ScriptedProvider:

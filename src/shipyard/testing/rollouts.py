@@ -13,7 +13,7 @@ from shipyard.cluster.memory import MemoryCluster
 from shipyard.controllers.rollouts import ROLLOUT, RUN, RecordedEvent, RolloutController
 from shipyard.controllers.simcluster import Kubelet
 from shipyard.delivery import actions
-from shipyard.delivery.providers.base import MetricProvider, Observation
+from shipyard.delivery.providers.base import MetricProvider, Observation, format_value
 from shipyard.errors import ProviderError
 from shipyard.resources.analysis import Metric
 
@@ -31,8 +31,6 @@ class FixedProvider:
         value = fn(now)
         if isinstance(value, Exception):
             raise value
-        from shipyard.controllers.simulate import format_value
-
         return Observation(format_value(value), value)
 
 
@@ -99,14 +97,15 @@ class RolloutBench:
 
     def act(self, name: str, verb: str, ns: str = "default", **kw: Any) -> None:
         obj = self.rollout(name, ns)
-        fn: Callable[..., tuple[Obj, str]] = {
+        verbs: dict[str, Callable[..., tuple[Obj, str]]] = {
             "promote": actions.promote,
             "abort": actions.abort,
             "retry": actions.retry,
             "pause": actions.pause,
             "resume": actions.resume,
             "set_image": actions.set_image,
-        }[verb]
+        }
+        fn = verbs[verb]
         new, _ = fn(obj, **kw)
         if new["spec"] != obj["spec"]:
             obj = self.cluster.update({**new, "status": obj.get("status")})

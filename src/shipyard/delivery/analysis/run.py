@@ -154,7 +154,10 @@ def _measure_once(metric: Metric, measure: Measure, hidden: frozenset[str], stam
     except ShipyardError as exc:
         out.update(phase="Error", message=redact(str(exc), hidden), finishedAt=stamp)
         return out
-    phase, message = evaluate_result(obs.result, metric.success_condition, metric.failure_condition)
+    if obs.phase is not None:
+        phase, message = AnalysisPhase(obs.phase), ""
+    else:
+        phase, message = evaluate_result(obs.result, metric.success_condition, metric.failure_condition)
     out.update(phase=phase.value, value=redact(obs.value, hidden), finishedAt=stamp)
     if message:
         out["message"] = redact(message, hidden)

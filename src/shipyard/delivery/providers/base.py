@@ -8,8 +8,10 @@ Argo writes it, e.g. ``[0.99]``, ``NaN``) and the ``result`` the conditions see.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from shipyard.errors import SpecError
@@ -35,6 +37,32 @@ class Observation:
     value: str
     result: Any
     metadata: Mapping[str, str] = field(default_factory=dict)
+    phase: str | None = None  # set by providers that decide the phase themselves (job: exit code)
+
+
+def format_float(v: float) -> str:
+    """Go's ``strconv.FormatFloat(v, 'f', -1, 64)`` as Argo prints values: ``0.99``, ``1``, ``NaN``, ``+Inf``."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "+Inf" if v > 0 else "-Inf"
+    if v.is_integer() and abs(v) < 1e21:
+        return str(int(v))
+    text = repr(v)
+    if "e" in text:
+        text = format(Decimal(text), "f")
+    return text
+
+
+def format_value(value: Any) -> str:
+    """A measurement's ``value`` as Argo's Prometheus provider writes it: ``[0.99,0.98]``, ``0.99``, ``NaN``."""
+    if isinstance(value, list):
+        return "[" + ",".join(format_value(v) for v in value) + "]"
+    if isinstance(value, float):
+        return format_float(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 class MetricProvider(Protocol):

@@ -80,7 +80,7 @@ def test_cycle_and_unknown_result_reference(tmp_path: Path) -> None:
     )
     proc = _lint(f)
     assert proc.returncode == 1
-    assert f"{f}:15 spec.tasks[2].params[0].value: result reference to unknown task \"nope\"" in proc.stderr
+    assert f'{f}:15 spec.tasks[2].params[0].value: result reference to unknown task "nope"' in proc.stderr
     assert "cycle detected: a -> b -> a" in proc.stderr
 
 

@@ -166,9 +166,67 @@ def test_signature_error_accepts_exact_mac_only() -> None:
 
 def test_registry_lists_valid_interceptors() -> None:
     with pytest.raises(
-        SpecError, match=r'unknown interceptor "githbu" \(did you mean "github"\?\) \(valid: cel, github\)'
+        SpecError,
+        match=r'unknown interceptor "githbu" \(did you mean "github"\?\) \(valid: bitbucket, cel, github, gitlab\)',
     ):
         build("githbu", {}, STORE)
+
+
+# ---- gitlab (gitlab_test.go) and bitbucket (bitbucket_test.go) ---------------------------------------------------
+SCM_PARAMS = {"secretRef": {"secretName": "mysecret", "secretKey": "token"}, "eventTypes": ["Push Hook", "repo:push"]}
+GITLAB_CASES = [
+    ("valid header for secret", {"X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": "secret"}, True, ""),
+    (
+        "invalid header for secret",
+        {"X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": "foo"},
+        False,
+        "Invalid X-GitLab-Token",
+    ),
+    ("no secret", {"X-Gitlab-Event": "Push Hook"}, False, "no X-GitLab-Token header set"),
+    (
+        "invalid event type",
+        {"X-Gitlab-Event": "Tag Push Hook", "X-Gitlab-Token": "secret"},
+        False,
+        "event type Tag Push Hook is not allowed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("headers", "ok", "message"), [c[1:] for c in GITLAB_CASES], ids=[c[0] for c in GITLAB_CASES])
+def test_gitlab_interceptor(headers: dict[str, str], ok: bool, message: str) -> None:
+    resp = build("gitlab", SCM_PARAMS, STORE).process(request(headers))
+    assert (resp.continue_, resp.message) == (ok, message)
+
+
+def _sha1(body: bytes, secret: bytes = SECRET) -> str:
+    return "sha1=" + hmac.new(secret, body, hashlib.sha1).hexdigest()
+
+
+BITBUCKET_CASES = [
+    ("valid sha1 signature", {"X-Event-Key": "repo:push", "X-Hub-Signature": _sha1(BODY)}, True, ""),
+    ("valid sha256 signature", {"X-Event-Key": "repo:push", "X-Hub-Signature": sign(BODY)}, True, ""),
+    (
+        "invalid signature",
+        {"X-Event-Key": "repo:push", "X-Hub-Signature": _sha1(BODY, b"x")},
+        False,
+        "payload signature check failed",
+    ),
+    ("no signature", {"X-Event-Key": "repo:push"}, False, "no X-Hub-Signature header set"),
+    (
+        "invalid event type",
+        {"X-Event-Key": "pr:opened", "X-Hub-Signature": _sha1(BODY)},
+        False,
+        "event type pr:opened is not allowed",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("headers", "ok", "message"), [c[1:] for c in BITBUCKET_CASES], ids=[c[0] for c in BITBUCKET_CASES]
+)
+def test_bitbucket_interceptor(headers: dict[str, str], ok: bool, message: str) -> None:
+    resp = build("bitbucket", SCM_PARAMS, STORE).process(request(headers))
+    assert (resp.continue_, resp.message) == (ok, message)
 
 
 # ---- cel --------------------------------------------------------------------------------------------------------

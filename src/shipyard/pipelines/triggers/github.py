@@ -9,57 +9,28 @@ for pull requests and ``githubOwners`` it needs the GitHub API, which this local
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from shipyard.errors import NotFoundError, SpecError, UnsupportedError
-from shipyard.pipelines.triggers import gojson
-from shipyard.pipelines.triggers.base import Code, InterceptorRequest, InterceptorResponse, SecretGetter, SecretRef
+from shipyard.errors import NotFoundError, UnsupportedError
+from shipyard.pipelines.triggers import gojson, scm
+from shipyard.pipelines.triggers.base import Code, InterceptorRequest, InterceptorResponse, SecretGetter
 from shipyard.pipelines.triggers.headers import get
 
 FORM_ENCODING_MESSAGE = "form parameter encoding not supported, please change the hook to send JSON payloads"
 _PARAMS = ("eventTypes", "secretRef", "addChangedFiles", "githubOwners")
 
 
-def _secret_ref(value: Any, where: str) -> SecretRef:
-    if not isinstance(value, Mapping):
-        raise SpecError(f"{where} must be a mapping with secretName and secretKey")
-    unknown = sorted(set(value) - {"secretName", "secretKey"})
-    if unknown:
-        raise SpecError(f'{where}: unknown field "{unknown[0]}"')
-    return SecretRef(secret_name=str(value.get("secretName", "")), secret_key=str(value.get("secretKey", "")))
-
-
 def signature_error(header: str, body: bytes, secret: bytes) -> str | None:
-    """None when ``header`` is the right ``sha256=`` HMAC of ``body``; otherwise go-github's message."""
-    if not header:
-        return "missing signature"
-    prefix, sep, hexsig = header.partition("=")
-    if not sep:
-        return f'error parsing signature "{header}"'
-    if prefix != "sha256":
-        return f'unknown hash type prefix: "{prefix}"'
-    try:
-        given = bytes.fromhex(hexsig)
-    except ValueError:
-        return f'error decoding signature "{header}": encoding/hex: invalid byte'
-    want = hmac.new(secret, body, hashlib.sha256).digest()
-    return None if hmac.compare_digest(given, want) else "payload signature check failed"
+    """``X-Hub-Signature-256`` must be ``sha256=``; the legacy SHA-1 form is not accepted."""
+    return scm.signature_error(header, body, secret, ("sha256",))
 
 
 class GitHubInterceptor:
     def __init__(self, params: Mapping[str, Any], secrets: SecretGetter) -> None:
-        unknown = sorted(set(params) - set(_PARAMS))
-        if unknown:
-            raise SpecError(f'unknown github interceptor param "{unknown[0]}" (valid: {", ".join(_PARAMS)})')
-        types = params.get("eventTypes")
-        if types is not None and (not isinstance(types, list) or not all(isinstance(t, str) for t in types)):
-            raise SpecError("eventTypes must be a list of strings")
-        self.event_types: list[str] | None = types
-        ref = params.get("secretRef")
-        self.secret_ref = _secret_ref(ref, "secretRef") if ref is not None else None
+        scm.check_params(params, _PARAMS, "github")
+        self.event_types = scm.event_types(params)
+        self.secret_ref = scm.secret_ref(params)
         changed = params.get("addChangedFiles") or {}
         self.add_changed_files = bool(isinstance(changed, Mapping) and changed.get("enabled"))
         owners = params.get("githubOwners") or {}

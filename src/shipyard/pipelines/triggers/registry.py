@@ -7,13 +7,17 @@ from typing import Any
 
 from shipyard.errors import SpecError
 from shipyard.pipelines.triggers.base import Interceptor, InterceptorFactory, SecretGetter
+from shipyard.pipelines.triggers.bitbucket import BitbucketInterceptor
 from shipyard.pipelines.triggers.cel import CELInterceptor
 from shipyard.pipelines.triggers.github import GitHubInterceptor
+from shipyard.pipelines.triggers.gitlab import GitLabInterceptor
 from shipyard.resources.validate import did_you_mean
 
 INTERCEPTORS: dict[str, InterceptorFactory] = {
+    "bitbucket": BitbucketInterceptor,
     "cel": CELInterceptor,
     "github": GitHubInterceptor,
+    "gitlab": GitLabInterceptor,
 }
 
 

@@ -26,6 +26,7 @@ class MemorySignatureStore:
         self.manifests: dict[tuple[str, str], tuple[bytes, str]] = {}
         self.blobs: dict[tuple[str, str], bytes] = {}
         self.calls: list[str] = []
+        self._by_subject: dict[tuple[str, str], dict[str, Referrer]] = {}
 
     def add_image(self, repo: str, tag: str, config: bytes = b'{"architecture":"amd64","os":"linux"}') -> str:
         """Push a tiny image (config + no layers) and return its manifest digest."""
@@ -54,9 +55,13 @@ class MemorySignatureStore:
         digest = _digest(raw)
         self.manifests[(repo, reference)] = (raw, media_type)
         self.manifests[(repo, digest)] = (raw, media_type)
-        subject = (json.loads(raw).get("subject") or {}).get("digest")
+        doc = json.loads(raw)
+        subject = (doc.get("subject") or {}).get("digest")
         if subject and not self.referrers_api:
             self._add_to_tag_index(repo, subject, raw, media_type)
+        elif subject:
+            entry = Referrer(media_type, digest, len(raw), doc.get("artifactType"), doc.get("annotations") or {})
+            self._by_subject.setdefault((repo, subject), {})[digest] = entry
         return digest
 
     def _add_to_tag_index(self, repo: str, subject: str, raw: bytes, media_type: str) -> None:
@@ -88,15 +93,7 @@ class MemorySignatureStore:
             found = self.manifests.get((repo, digest.replace(":", "-")))
             items = json.loads(found[0])["manifests"] if found else []
             return [Referrer(i["mediaType"], i["digest"], i["size"], i.get("artifactType")) for i in items]
-        out = []
-        seen = set()
-        for (r, _ref), (raw, mt) in self.manifests.items():
-            doc = json.loads(raw)
-            d = _digest(raw)
-            if r == repo and (doc.get("subject") or {}).get("digest") == digest and d not in seen:
-                seen.add(d)
-                out.append(Referrer(mt, d, len(raw), doc.get("artifactType"), doc.get("annotations") or {}))
-        return out
+        return list(self._by_subject.get((repo, digest), {}).values())
 
     def tags(self, repo: str) -> list[str]:
         return sorted({ref for (r, ref) in self.manifests if r == repo and not ref.startswith("sha256:")})

@@ -151,3 +151,17 @@ def test_bad_flags(rootfs: Path, args: list[str], error: type, message: str) -> 
 def test_unknown_target() -> None:
     result = runner.invoke(app, ["scan", "no-such-image:latest"])
     assert isinstance(result.exception, NotFoundError)
+
+
+def test_image_sboms_are_kept_with_the_digest(rootfs: Path, tmp_path: Path, shipyard_home: Path) -> None:
+    from shipyard.store.sboms import SbomStore
+
+    digest = write_layout(tmp_path / "layout", [tar_bytes(directory_entries(rootfs))], ref="demo:1")
+    out = tmp_path / "demo.spdx.json"
+    result = runner.invoke(app, ["sbom", f"oci:{tmp_path / 'layout'}:demo:1", "-o", f"spdx-json={out}"])
+    assert result.exit_code == 0, result.output
+    kept = SbomStore(shipyard_home)
+    assert kept.formats(digest) == ["spdx-json"]
+    assert kept.get(digest, "spdx-json").read_text() == out.read_text()
+    with pytest.raises(NotFoundError):
+        kept.get(digest, "cyclonedx-json")

@@ -5,6 +5,8 @@ SOURCE forms (shared with ``shipyard scan``):
   ``dir:PATH`` / ``PATH`` a root filesystem directory (a directory holding ``oci-layout`` is read as a layout)
   ``registry:REF``        pulled into the content store (``$SHIPYARD_HOME/images``) first, then read from it
   ``NAME``                an image named in the content store
+
+SBOMs of images are also kept under ``$SHIPYARD_HOME/sboms/sha256/<manifest>/`` for signing to attest.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from shipyard.cli.output import console, err_console
 from shipyard.clock import rfc3339
 from shipyard.errors import NotFoundError, SpecError
 from shipyard.store.files import atomic_write_text
+from shipyard.store.sboms import SbomStore
 from shipyard.supplychain.sbom.catalog import catalog, select
 from shipyard.supplychain.sbom.cyclonedx import to_cyclonedx_json
 from shipyard.supplychain.sbom.model import Sbom
@@ -134,6 +137,9 @@ def sbom_command(
             _print_table(sbom)
             continue
         text = render(sbom, fmt)
+        if sbom.source.digest:
+            # Kept with the image digest, for `cosign attest`-style signing of this exact document.
+            SbomStore(home()).put(sbom.source.digest, fmt, text)
         if target:
             atomic_write_text(target, text)
             err_console.print(f"wrote {fmt} to {target}", markup=False)

@@ -118,5 +118,7 @@ def test_serve_refuses_a_broken_listener_with_file_line_errors(tmp_path: Path) -
     cmd = [sys.executable, "-m", "shipyard.cli.main", "triggers", "serve", "-f", "listener.yaml", "--port", "0"]
     done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
-    assert 'listener.yaml:13 spec.triggers[0].bindngs: unknown field "bindngs" (did you mean "bindings"?)' in done.stderr
+    assert (
+        'listener.yaml:13 spec.triggers[0].bindngs: unknown field "bindngs" (did you mean "bindings"?)' in done.stderr
+    )
     assert done.stdout == ""

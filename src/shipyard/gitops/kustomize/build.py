@@ -17,6 +17,7 @@ from shipyard.errors import SpecError, UnsupportedError
 from shipyard.gitops.kustomize import transformers as tx
 from shipyard.gitops.kustomize.generators import make_generated, merge_options
 from shipyard.gitops.kustomize.images import Image, transform_images
+from shipyard.gitops.kustomize.output import load_manifests
 from shipyard.gitops.kustomize.patch import Deleted, apply_json6902, strategic_merge
 from shipyard.gitops.kustomize.resource import ResMap, Resource, legacy_sort_key
 from shipyard.gitops.kustomize.selector import parse_patch_body, select
@@ -119,14 +120,15 @@ class Builder:
         if path.is_dir():
             rm.extend(self.accumulate(path, None))
         elif path.is_file():
-            for d in load_file(path):
-                if isinstance(d.data, dict) and d.data.get("kind", "").endswith("List") and "items" in d.data:
-                    for item in d.data["items"] or []:
-                        rm.add(Resource(item, origin=str(path)))
+            batch: list[Resource] = []
+            for data, line in load_manifests(path):
+                if isinstance(data, dict) and str(data.get("kind", "")).endswith("List") and "items" in data:
+                    batch.extend(Resource(item, origin=str(path)) for item in data["items"] or [])
                     continue
-                if not isinstance(d.data, dict):
-                    raise SpecError("a resource must be a YAML mapping", file=str(path), line=d.line)
-                rm.add(Resource(d.data, origin=str(path)))
+                if not isinstance(data, dict):
+                    raise SpecError("a resource must be a YAML mapping", file=str(path), line=line)
+                batch.append(Resource(data, origin=str(path)))
+            rm.add_all(batch)
         else:
             raise SpecError(
                 f"accumulating resources: {entry!r} is neither a file nor a directory", file=doc.file, line=line

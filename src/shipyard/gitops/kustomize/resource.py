@@ -104,23 +104,29 @@ class ResMap:
         self.items: list[Resource] = []
 
     def add(self, r: Resource) -> None:
-        if not isinstance(r.obj.get("kind"), str) or not r.obj.get("kind"):
-            raise SpecError("resource has no kind", file=r.origin)
-        if not r.name:
-            raise SpecError(f"{r.kind} has no metadata.name", file=r.origin)
-        if not r.org_name:
-            r.org_name, r.org_ns = r.name, r.namespace
-        for other in self.items:
-            if other.ident() == r.ident():
+        self.add_all([r])
+
+    def add_all(self, new: list[Resource]) -> None:
+        """Append resources; an id (group, kind, namespace, name) already present is an error, as in kustomize."""
+        ids = {o.ident(): o for o in self.items}
+        for r in new:
+            if not isinstance(r.obj.get("kind"), str) or not r.obj.get("kind"):
+                raise SpecError("resource has no kind", file=r.origin)
+            if not r.name:
+                raise SpecError(f"{r.kind} has no metadata.name", file=r.origin)
+            if not r.org_name:
+                r.org_name, r.org_ns = r.name, r.namespace
+            other = ids.get(r.ident())
+            if other is not None:
                 raise SpecError(
                     f"may not add resource with an already registered id: {r.describe()} "
                     f"(from {r.origin or '?'} and {other.origin or '?'})"
                 )
-        self.items.append(r)
+            ids[r.ident()] = r
+            self.items.append(r)
 
     def extend(self, other: ResMap) -> None:
-        for r in other.items:
-            self.add(r)
+        self.add_all(other.items)
 
     def find(self, kind: str, name: str, namespace: str | None = None, *, any_id: bool = False) -> list[Resource]:
         """By kind and name: the original or current name, or (``any_id``) any name it ever had."""

@@ -182,3 +182,26 @@ def resolve_and_export(cache: GitCache, url: str, revision: str, dest: Path) -> 
     with tarfile.open(fileobj=io.BytesIO(proc_bytes)) as tar:
         tar.extractall(dest, filter="data")
     return sha
+
+
+def init_repo(bare: Path, files: dict[str, str], message: str, *, branch: str = "main") -> str:
+    """Create a bare repository at ``bare`` whose ``branch`` holds ``files`` in one commit; returns its SHA."""
+    if bare.exists() and any(bare.iterdir()):
+        raise GitError(f"{bare} already exists and is not empty")
+    bare.mkdir(parents=True, exist_ok=True)
+    Git(bare).run("init", "-q", "--bare", "-b", branch)
+    work = bare.parent / f".{bare.name}.seed-{uuid.uuid4().hex[:8]}"
+    try:
+        work.mkdir()
+        g = Git(work, Identity())
+        g.run("init", "-q", "-b", branch)
+        for rel, text in files.items():
+            p = work / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text, encoding="utf-8")
+        g.run("add", "-A")
+        g.run("commit", "-q", "-m", message)
+        g.run("push", "-q", str(bare), f"HEAD:refs/heads/{branch}")
+        return g.out("rev-parse", "HEAD")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -32,11 +32,13 @@ def version() -> None:
 
 # Each noun's commands live in their own module; add_typer lines are kept sorted.
 _NOUNS: list[tuple[str, str]] = [
+    ("shipyard.cli.analysis", "app"),
     ("shipyard.cli.db", "app"),
     ("shipyard.cli.gitops", "app"),
     ("shipyard.cli.pipeline", "app"),
     ("shipyard.cli.pipelinerun", "app"),
     ("shipyard.cli.policy", "app"),
+    ("shipyard.cli.rollouts", "app"),
     ("shipyard.cli.sbom", "app"),
     ("shipyard.cli.scan", "app"),
     ("shipyard.cli.sign", "app"),

@@ -1,0 +1,194 @@
+"""The ``kubectl argo rollouts get rollout`` view (``AR:pkg/kubectl-argo-rollouts/info``, ``cmd/get``): one
+view-model from the Rollout and its ReplicaSets/AnalysisRuns, rendered as Argo's header and tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shipyard.resources.timefmt import parse_time
+
+ICONS = {
+    "Healthy": "✔",
+    "Successful": "✔",
+    "Running": "✔",
+    "Progressing": "◌",
+    "Paused": "॥",
+    "Degraded": "✖",
+    "Failed": "✖",
+    "Error": "⚠",
+    "Inconclusive": "?",
+    "Unknown": "?",
+    "ScaledDown": "•",
+    "Pending": "◷",
+}
+
+
+def age(created: str | None, now: float) -> str:
+    if not created:
+        return ""
+    secs = max(0, int(now - parse_time(created)))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= size:
+            return f"{secs // size}{unit}"
+    return f"{secs}s"
+
+
+def _images(template: dict[str, Any]) -> list[str]:
+    return [str(c.get("image", "")) for c in ((template.get("spec") or {}).get("containers") or [])]
+
+
+def _rs_status(rs: dict[str, Any]) -> str:
+    spec = int((rs.get("spec") or {}).get("replicas", 0))
+    avail = int((rs.get("status") or {}).get("availableReplicas", 0))
+    if spec == 0 and avail == 0:
+        return "ScaledDown"
+    return "Healthy" if avail >= spec else "Progressing"
+
+
+def hash_of(o: dict[str, Any]) -> str:
+    return str(((o.get("metadata") or {}).get("labels") or {}).get("rollouts-pod-template-hash", ""))
+
+
+def icon(status: str) -> str:
+    return f"{ICONS.get(status, '?')} {status}"
+
+
+def rollout_view(
+    ro: dict[str, Any], rss: list[dict[str, Any]], runs: list[dict[str, Any]], now: float
+) -> dict[str, Any]:
+    spec, st = ro.get("spec") or {}, ro.get("status") or {}
+    strategy = spec.get("strategy") or {}
+    canary = strategy.get("canary")
+    steps = (canary or {}).get("steps") or []
+    bg = st.get("blueGreen") or {}
+    revisions: list[dict[str, Any]] = []
+    for rs in sorted(
+        rss, key=lambda r: -int((r["metadata"].get("annotations") or {}).get("rollout.argoproj.io/revision", "0"))
+    ):
+        h = hash_of(rs)
+        tags = []
+        if h == st.get("stableRS"):
+            tags.append("stable")
+        if canary is not None and h == st.get("currentPodHash") and h != st.get("stableRS"):
+            tags.append("canary")
+        if canary is None and h == bg.get("activeSelector"):
+            tags.append("active")
+        if canary is None and h == bg.get("previewSelector") and h != bg.get("activeSelector"):
+            tags.append("preview")
+        deadline = (rs["metadata"].get("annotations") or {}).get("scale-down-deadline")
+        if deadline:
+            tags.append(f"delay:{max(0, int(parse_time(deadline) - now))}s")
+        rev = int((rs["metadata"].get("annotations") or {}).get("rollout.argoproj.io/revision", "0"))
+        rs_runs = []
+        for run in runs:
+            if hash_of(run) != h:
+                continue
+            rst = run.get("status") or {}
+            summary = {"successful": 0, "failed": 0, "inconclusive": 0, "error": 0}
+            for res in rst.get("metricResults") or []:
+                for k in summary:
+                    summary[k] += int(res.get(k, 0))
+            info = ",".join(
+                f"{icon} {summary[k]}"
+                for icon, k in (("✔", "successful"), ("✖", "failed"), ("?", "inconclusive"), ("⚠", "error"))
+                if summary[k]
+            )
+            rs_runs.append(
+                {
+                    "name": run["metadata"]["name"],
+                    "status": rst.get("phase", "Pending"),
+                    "age": age(run["metadata"].get("creationTimestamp"), now),
+                    "info": info,
+                }
+            )
+        revisions.append(
+            {
+                "revision": rev,
+                "name": rs["metadata"]["name"],
+                "status": _rs_status(rs),
+                "age": age(rs["metadata"].get("creationTimestamp"), now),
+                "info": ",".join(tags),
+                "images": _images((rs.get("spec") or {}).get("template") or {}),
+                "tags": tags,
+                "replicas": int((rs.get("spec") or {}).get("replicas", 0)),
+                "available": int((rs.get("status") or {}).get("availableReplicas", 0)),
+                "analysisRuns": rs_runs,
+            }
+        )
+    weights = (st.get("canary") or {}).get("weights") or {}
+    idx = st.get("currentStepIndex")
+    set_weight = None
+    if canary is not None:
+        if st.get("abort"):
+            set_weight = 0
+        elif idx is None or idx >= len(steps):
+            set_weight = 100
+        else:
+            set_weight = next((s["setWeight"] for s in reversed(steps[: idx + 1]) if "setWeight" in s), 0)
+    return {
+        "name": ro["metadata"]["name"],
+        "namespace": ro["metadata"].get("namespace") or "default",
+        "status": st.get("phase", "Progressing"),
+        "message": st.get("message", ""),
+        "strategy": "Canary" if canary is not None else "BlueGreen",
+        "step": f"{idx}/{len(steps)}" if canary is not None and steps and idx is not None else None,
+        "setWeight": set_weight,
+        "actualWeight": (weights.get("canary") or {}).get("weight") if canary is not None else None,
+        "desired": int(spec.get("replicas", 1)),
+        "current": int(st.get("replicas", 0)),
+        "updated": int(st.get("updatedReplicas", 0)),
+        "ready": int(st.get("readyReplicas", 0)),
+        "available": int(st.get("availableReplicas", 0)),
+        "age": age(ro["metadata"].get("creationTimestamp"), now),
+        "revisions": revisions,
+    }
+
+
+def render(view: dict[str, Any]) -> str:
+    """Argo's layout: labels in a 17-wide column, then the tree with ``├──``/``└──`` and status icons."""
+    lines = [
+        f"{'Name:':<17}{view['name']}",
+        f"{'Namespace:':<17}{view['namespace']}",
+        f"{'Status:':<17}{icon(view['status'])}",
+    ]
+    if view["message"]:
+        lines.append(f"{'Message:':<17}{view['message']}")
+    lines.append(f"{'Strategy:':<17}{view['strategy']}")
+    if view["step"] is not None:
+        lines.append(f"{'  Step:':<17}{view['step']}")
+    if view["setWeight"] is not None:
+        lines.append(f"{'  SetWeight:':<17}{view['setWeight']}")
+        lines.append(f"{'  ActualWeight:':<17}{view['actualWeight'] if view['actualWeight'] is not None else 0}")
+    images = [
+        (img, tag)
+        for rev in view["revisions"]
+        for img in rev["images"]
+        for tag in rev["tags"]
+        if not tag.startswith("delay")
+    ]
+    for i, (img, tag) in enumerate(images):
+        lines.append(f"{'Images:' if i == 0 else '':<17}{img} ({tag})")
+    lines.append("Replicas:")
+    for key in ("desired", "current", "updated", "ready", "available"):
+        lines.append(f"{'  ' + key.capitalize() + ':':<17}{view[key]}")
+    rows: list[tuple[str, str, str, str, str]] = [
+        (f"⟳ {view['name']}", "Rollout", icon(view["status"]), view["age"], "")
+    ]
+    revs = view["revisions"]
+    for i, rev in enumerate(revs):
+        last = i == len(revs) - 1
+        rows.append((("└──" if last else "├──") + f"# revision:{rev['revision']}", "", "", "", ""))
+        pad = "   " if last else "│  "
+        children = [("⧉ " + rev["name"], "ReplicaSet", icon(rev["status"]), rev["age"], rev["info"])]
+        children += [
+            ("\u03b1 " + r["name"], "AnalysisRun", icon(r["status"]), r["age"], r["info"]) for r in rev["analysisRuns"]
+        ]
+        for j, (n, k, s, a, inf) in enumerate(children):
+            branch = "└──" if j == len(children) - 1 else "├──"
+            rows.append((pad + branch + n, k, s, a, inf))
+    widths = [max(len(r[c]) for r in [("NAME", "KIND", "STATUS", "AGE", "INFO"), *rows]) for c in range(5)]
+    table = [("NAME", "KIND", "STATUS", "AGE", "INFO"), *rows]
+    lines.append("")
+    for r in table:
+        lines.append("  ".join(col.ljust(widths[c]) for c, col in enumerate(r)).rstrip())
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""Bad kustomizations are clear errors naming what is wrong, never silently ignored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shipyard.errors import SpecError, UnsupportedError
+from shipyard.gitops.kustomize import build
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+
+
+def tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("files", "error", "match"),
+    [
+        ({"kustomization.yaml": "resourcs:\n- a.yaml\n"}, SpecError, 'did you mean "resources"'),
+        ({"kustomization.yaml": "helmCharts:\n- name: x\n"}, UnsupportedError, "helmCharts"),
+        ({"kustomization.yaml": "resources:\n- missing.yaml\n"}, SpecError, "missing.yaml"),
+        ({"kustomization.yaml": "resources:\n- https://example.com/x.yaml\n"}, UnsupportedError, "remote resource"),
+        ({"kustomization.yaml": "resources:\n- a.yaml\n- b.yaml\n", "a.yaml": CM, "b.yaml": CM}, SpecError,
+         "already registered id"),
+        ({"kustomization.yaml": "configMapGenerator:\n- name: x\n  files:\n  - ../../etc/passwd\n"}, SpecError,
+         "not in or below"),
+        ({"kustomization.yaml": "resources:\n- a.yaml\npatches:\n- patch: |\n    apiVersion: v1\n    kind: ConfigMap\n"
+          "    metadata:\n      name: other\n", "a.yaml": CM}, SpecError, "no resource matches"),
+        ({"kustomization.yaml": "resources:\n- a.yaml\npatches:\n- patch: |\n    - op: add\n      path: /x\n      value: 1\n",
+          "a.yaml": CM}, SpecError, "JSON6902 patch needs a target"),
+        ({"kustomization.yaml": "resources:\n- sub\n", "sub/kustomization.yaml": "resources:\n- ..\n"}, SpecError, "cycle"),
+        ({"kustomization.yaml": "components:\n- comp\n", "comp/kustomization.yaml": "resources: []\n"}, SpecError,
+         "not 'Component'"),
+        ({"kustomization.yaml": "resources:\n- a.yaml\n", "a.yaml": "kind: [unclosed\n"}, SpecError, "invalid YAML"),
+        ({"kustomization.yaml": "configMapGenerator:\n- name: x\n  envs:\n  - e.env\n", "e.env": "JUSTAKEY\n"}, SpecError,
+         "environment lookups"),
+        ({"kustomization.yaml": "resources:\n- a.yaml\nlabels:\n- pairs: {a: b}\n  fields:\n  - path: x\n", "a.yaml": CM},
+         UnsupportedError, "fields"),
+    ],
+    ids=["unknown-field", "helm", "missing-file", "remote", "duplicate-id", "generator-escape", "smp-no-match",
+         "json6902-no-target", "cycle", "component-kind", "malformed-manifest", "env-without-value", "labels-fields"],
+)  # fmt: skip
+def test_bad_kustomizations(tmp_path: Path, files: dict[str, str], error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        build(tree(tmp_path, files))
+
+
+def test_selector_patch_matching_nothing_is_a_noop_like_kustomize(tmp_path: Path) -> None:
+    root = tree(tmp_path, {"kustomization.yaml": "resources:\n- a.yaml\npatches:\n- target: {kind: Secret}\n"
+                           "  patch: |\n    - op: add\n      path: /x\n      value: 1\n", "a.yaml": CM})  # fmt: skip
+    assert build(root) == [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}]

@@ -362,3 +362,19 @@ def test_unsupported_attestor_kinds_are_named() -> None:
     engine = PolicyEngine([load_policy(doc)], MemorySignatureStore())
     with pytest.raises(UnsupportedError, match="KMS"):
         engine.evaluate(pod(f"{ECR}/order-service:v1.4.2"))
+
+
+def test_seed_policy_with_the_demo_key(two_keys: list) -> None:
+    from shipyard.supplychain.policy.rewrite import with_key_attestor
+
+    store = MemorySignatureStore()
+    digest = store.add_image("127.0.0.1:5000/demo/app", "v1")
+    store.add_image("127.0.0.1:5000/demo/unsigned", "v1")
+    sign.sign_image(store, "127.0.0.1:5000/demo/app:v1", two_keys[0][0], now=NOW)
+    policy = with_key_attestor(seed_policy(), two_keys[0][1], image_references=["127.0.0.1:5000/*"])
+    assert policy.spec.rules[0].verify_images[0].attestors[0].count == 1
+    engine = PolicyEngine([policy], store)
+    ok = engine.evaluate(pod("127.0.0.1:5000/demo/app:v1", namespace="staging"))
+    assert ok.allowed and ok.containers[0].pinned == f"127.0.0.1:5000/demo/app:v1@{digest}"
+    refused = engine.evaluate(pod("127.0.0.1:5000/demo/unsigned:v1", namespace="staging"))
+    assert not refused.allowed and "demo/unsigned:v1" in refused.message() and ".entries[0].keys" in refused.message()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -129,6 +130,9 @@ def verify_legacy_attestation(
 
 def _bundle(found: referrer.FoundBundle, digest: str, verifier: Verifier) -> tuple[Verified, Envelope | None]:
     parsed = parse_bundle(found.bundle)
+    if verifier.ignore_tlog and verifier.trusted_root is None and parsed.leaf is None:
+        # cosign --insecure-ignore-tlog: a key-signed bundle's Rekor evidence is not checked without a trusted root.
+        parsed = dataclasses.replace(parsed, tlog_entries=(), timestamps=())
     policy = BundlePolicy(key=verifier.key, identity=verifier.identity, require_tlog=not verifier.ignore_tlog)
     result = verify_bundle(
         parsed, verifier.trusted_root or _EMPTY_ROOT, policy, artifact_digest=bytes.fromhex(digest.split(":", 1)[1])

@@ -118,6 +118,12 @@ def make_rootfs(root: Path, go_blob: bytes) -> Path:
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
         "Files: *\nLicense: GPL-3+\n\nFiles: doc/*\nLicense: BSD-3-clause\n",
     )
+    _write(
+        root,
+        "/usr/share/doc/libc6/copyright",
+        "This is the Debian prepackaged version of the GNU C Library.\n\nLicense: prose, not a DEP-5 field\n"
+        "On Debian systems the full text is in /usr/share/common-licenses/LGPL-2.1.\n",
+    )
     _write(root, "/lib/apk/db/installed", APK_INSTALLED)
     site = "/usr/lib/python3/dist-packages"
     _write(

@@ -28,7 +28,7 @@ GOLDEN = [
     ("deb", "bash", "5.2.15-2+b2", "pkg:deb/debian/bash@5.2.15-2%2Bb2?arch=amd64&distro=debian-12",
      ("BSD-3-clause", "GPL-3+"), "/var/lib/dpkg/status"),
     ("deb", "libc6", "2.36-9+deb12u4", "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12&upstream=glibc",
-     (), "/var/lib/dpkg/status"),
+     ("LGPL-2.1",), "/var/lib/dpkg/status"),
     ("deb", "libssl3", "3.0.11-1~deb12u2+b1",
      "pkg:deb/debian/libssl3@3.0.11-1~deb12u2%2Bb1?arch=amd64&distro=debian-12&upstream=openssl%403.0.11-1~deb12u2",
      (), "/var/lib/dpkg/status"),

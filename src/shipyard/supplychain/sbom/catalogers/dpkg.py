@@ -1,8 +1,8 @@
 """Debian packages from ``/var/lib/dpkg/status`` and distroless ``/var/lib/dpkg/status.d/*`` (syft dpkg-db-cataloger).
 
 Only stanzas whose ``Status`` says ``installed`` count (status.d entries carry no Status). ``Source: name (ver)``
-names the source package that Debian advisories use; licences come from the machine-readable
-``/usr/share/doc/<pkg>/copyright`` (DEP-5 ``License:`` lines) when present.
+names the source package that Debian advisories use; licences come from
+``/usr/share/doc/<pkg>/copyright``: DEP-5 ``License:`` lines, or common-licenses references in free-form files.
 """
 
 from __future__ import annotations
@@ -30,13 +30,21 @@ def ecosystem(distro: Distro | None) -> str:
     return "Debian"
 
 
+_COMMON = re.compile(r"/usr/share/common-licenses/([A-Za-z0-9][A-Za-z0-9.+_-]*[A-Za-z0-9+])")
+
+
 def copyright_licenses(text: str) -> list[str]:
+    """``License:`` short names of a machine-readable (DEP-5) copyright file; for free-form files only the
+    ``/usr/share/common-licenses/<name>`` references, since their ``License:`` lines are prose."""
     found: set[str] = set()
-    for line in text.splitlines():
-        if line.startswith("License:"):
-            value = line[len("License:") :].strip()
-            if value:
-                found.add(value)
+    if text.startswith("Format:") and "copyright-format" in text.split("\n", 1)[0]:
+        for line in text.splitlines():
+            if line.startswith("License:"):
+                value = line[len("License:") :].strip()
+                if value:
+                    found.add(value)
+    else:
+        found.update(m.group(1) for m in _COMMON.finditer(text))
     return sorted(found)
 
 

@@ -22,6 +22,8 @@ CASES = [
     "generators",
     "components/app",
     "seed/services/order-service/overlays/staging",
+    "refs/overlay",
+    "patches",
 ]
 
 

@@ -87,31 +87,29 @@ def _merge_list(base: Any, patch: list[Any], field: str, parents: tuple[str, ...
         return [copy.deepcopy(x) for x in patch if not (isinstance(x, dict) and x.get("$patch") == "replace")]
     current = copy.deepcopy(base) if isinstance(base, list) else []
     if field in MERGE_PRIMITIVE and all(not isinstance(x, dict | list) for x in patch):
-        return current + [x for x in patch if x not in current]
+        return list(patch) + [x for x in current if x not in patch]
     key = _merge_key(field, parents)
     if key is None or not all(isinstance(x, dict) for x in patch):
         return [copy.deepcopy(x) for x in patch]
-    added: list[Any] = []
+    # kyaml's associative-list merge: the patch's elements first, in patch order (merged with their original when
+    # one exists), then the original elements the patch did not mention, in their order.
+    first: list[Any] = []
+    used: set[int] = set()
     for item in patch:
         if key not in item:
             raise SpecError(f"strategic merge patch: an element of {field} has no merge key {key!r}")
-        idx = next((i for i, c in enumerate(current) if isinstance(c, dict) and c.get(key) == item[key]), None)
+        idx = next(
+            (i for i, c in enumerate(current) if i not in used and isinstance(c, dict) and c.get(key) == item[key]),
+            None,
+        )
+        if idx is not None:
+            used.add(idx)
         if item.get("$patch") == "delete":
-            if idx is not None:
-                current.pop(idx)
             continue
-        if idx is None:
-            merged = strategic_merge({}, item, (*parents, field))
-            if merged is not Deleted:
-                added.append(merged)
-        else:
-            merged = strategic_merge(current[idx], item, (*parents, field))
-            if merged is Deleted:
-                current.pop(idx)
-            else:
-                current[idx] = merged
-    # apimachinery's mergeSlice: elements only in the patch come first, then the original (merged) elements.
-    return added + current
+        merged = strategic_merge({} if idx is None else current[idx], item, (*parents, field))
+        if merged is not Deleted:
+            first.append(merged)
+    return first + [c for i, c in enumerate(current) if i not in used]
 
 
 # ---- JSON6902 ---------------------------------------------------------------------------------------------

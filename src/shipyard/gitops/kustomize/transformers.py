@@ -228,9 +228,16 @@ def fix_name_references(rm: ResMap) -> None:
             old = holder.get(key)
             if not isinstance(old, str):
                 continue
-            candidates = [t for t in rm.items if t.kind == target_kind and old in t.history]
+            candidates = [t for t in rm.items if t.kind == target_kind and old in t.all_names()]
             if not candidates:
                 continue
             same_ns = [t for t in candidates if t.namespace == r.namespace]
             chosen = (same_ns or candidates)[0]
             holder[key] = chosen.name
+            if (
+                holder.get("kind") == "ServiceAccount"
+                and r.kind in ("RoleBinding", "ClusterRoleBinding")
+                and chosen.namespace
+            ):
+                # A binding's subject names a namespace too; kustomize moves it with the ServiceAccount.
+                holder["namespace"] = chosen.namespace

@@ -4,6 +4,7 @@ layout of it, and SBOM files: outputs validate, and the exit code follows --seve
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from shipyard.cli.main import app
 from shipyard.errors import NotFoundError, SpecError
 from shipyard.testing.imagelayout import directory_entries, tar_bytes, write_layout
+from shipyard.testing.registry import RunningRegistry, registry_available, start_registry
 from shipyard.testing.rootfs import make_rootfs
 
 runner = CliRunner()
@@ -132,9 +134,9 @@ def test_scan_oci_layout_json(imported: None, rootfs: Path, tmp_path: Path) -> N
     assert lodash["fixedVersions"] == ["4.17.12"] and lodash["severity"] == "CRITICAL"
 
 
-def test_scan_warns_on_empty_database(rootfs: Path) -> None:
-    result = runner.invoke(app, ["scan", str(rootfs)])
-    assert result.exit_code == 0 and "the vulnerability database is empty" in result.output
+def test_scan_refuses_an_empty_database(rootfs: Path) -> None:
+    result = runner.invoke(app, ["scan", str(rootfs), "--exit-code", "1"])
+    assert isinstance(result.exception, NotFoundError) and "is empty; run `shipyard db import" in str(result.exception)
 
 
 @pytest.mark.parametrize(
@@ -165,3 +167,40 @@ def test_image_sboms_are_kept_with_the_digest(rootfs: Path, tmp_path: Path, ship
     assert kept.get(digest, "spdx-json").read_text() == out.read_text()
     with pytest.raises(NotFoundError):
         kept.get(digest, "cyclonedx-json")
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
+    if not registry_available():
+        pytest.fail("docker-registry is not installed: apt-get install -y --no-install-recommends docker-registry")
+    reg = start_registry(tmp_path_factory.mktemp("scan-registry"))
+    yield reg
+    reg.stop()
+
+
+@pytest.mark.integration
+def test_scan_image_from_a_registry(
+    imported: None, rootfs: Path, tmp_path: Path, registry: RunningRegistry, shipyard_home: Path
+) -> None:
+    from shipyard.images.layout import OciLayout
+    from shipyard.images.reference import parse_reference
+    from shipyard.registry.client import RegistryClient
+    from shipyard.registry.http import ClientOptions
+    from shipyard.registry.transfer import push_image
+
+    digest = write_layout(tmp_path / "layout", [tar_bytes(directory_entries(rootfs))], ref="demo:1")
+    layout = OciLayout(tmp_path / "layout")
+    ref = parse_reference(registry.repo("scan/app", "v1"))
+    push_image(RegistryClient(ClientOptions(insecure=True)), layout, layout.resolve("demo:1"), ref)
+
+    result = runner.invoke(
+        app, ["scan", f"registry:{ref}", "--severity", "CRITICAL", "--format", "json", "--exit-code", "4"]
+    )
+    assert result.exit_code == 4, result.output
+    report = json.loads(result.stdout)
+    assert report["target"]["digest"] == digest and report["target"]["name"] == str(ref)
+    assert [f["id"] for f in report["findings"]] == ["CVE-2019-10744"]
+    # pulled into the content store, so a plain name works afterwards
+    again = runner.invoke(app, ["sbom", str(ref), "-o", "cyclonedx-json"])
+    assert again.exit_code == 0 and json.loads(again.stdout)["metadata"]["component"]["version"] == digest
+    assert (shipyard_home / "images" / "index.json").is_file()

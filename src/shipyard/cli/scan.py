@@ -18,7 +18,7 @@ import typer
 from shipyard.cli.db import open_db, stale_warning
 from shipyard.cli.output import console, err_console
 from shipyard.cli.sbom import open_source
-from shipyard.errors import SpecError
+from shipyard.errors import NotFoundError, SpecError
 from shipyard.store.files import atomic_write_text
 from shipyard.store.vulndb import DEFAULT_MAX_AGE_DAYS
 from shipyard.supplychain.sbom.catalog import catalog
@@ -84,7 +84,11 @@ def scan_command(
         raise SpecError(str(exc), path="--severity") from exc
     rules = _ignore_rules(ignore_file)
     db = open_db()
-    warning = stale_warning(db.status(now=time.time(), max_age_days=max_age_days))
+    status = db.status(now=time.time(), max_age_days=max_age_days)
+    if status.records == 0:
+        # A gate that passes because it had nothing to compare against would be worse than no gate.
+        raise NotFoundError(f"the vulnerability database {status.path} is empty; run `shipyard db import PATH...`")
+    warning = stale_warning(status)
     if warning:
         err_console.print(f"warning: {warning}", markup=False)
     sbom = read_sbom(target[len("sbom:") :]) if target.startswith("sbom:") else catalog(open_source(target))

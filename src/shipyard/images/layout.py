@@ -38,6 +38,14 @@ from shipyard.images.oci import (
 from shipyard.images.reference import validate_digest
 
 LAYOUT_VERSION = {"imageLayoutVersion": "1.0.0"}
+STORE_DIR = "oci"
+
+
+def store_path(home: str | os.PathLike[str]) -> Path:
+    """The content store of a shipyard home: ``<SHIPYARD_HOME>/oci``."""
+    return Path(home) / STORE_DIR
+
+
 CACHE_DIR = "shipyard-cache"
 
 

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Self
 
 import httpx
 
@@ -64,7 +65,7 @@ class RegistryHTTP:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> RegistryHTTP:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

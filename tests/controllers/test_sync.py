@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from shipyard.clock import FakeClock
 from shipyard.cluster.local import LocalCluster
 from shipyard.controllers.sync import SyncAgent
+from shipyard.errors import SpecError
 from shipyard.gitops.app import AppSpec, from_flux
 from shipyard.resources.flux import GitRepository, Kustomization
 from shipyard.store.db import Database
@@ -287,3 +288,44 @@ def test_flux_kustomization_with_depends_on(env: Any) -> None:
                                            "availableReplicas": 2}})  # fmt: skip
     out = agent.run_once()
     assert cluster.get("apps/Deployment", "b", "order-service") is not None
+
+
+class FlakyCluster(LocalCluster):
+    """Refuses to apply Services the first ``failures`` times, as an admission webhook might."""
+
+    failures = 2
+
+    def apply(self, obj: dict[str, Any]) -> dict[str, Any]:
+        if obj.get("kind") == "Service" and self.failures > 0:
+            self.failures -= 1
+            raise SpecError('admission webhook "policy.example.com" denied the request')
+        return super().apply(obj)
+
+
+@pytest.mark.integration
+def test_failed_sync_retries_with_backoff(tmp_path: Path) -> None:
+    repo = Repo(tmp_path)
+    seed(repo)
+    db = Database(tmp_path / "home" / "state.db")
+    clock = FakeClock()
+    cluster = FlakyCluster(db, now=clock.now)
+    reg = CollectorRegistry()
+    agent = SyncAgent(cluster, db, tmp_path / "cache", registry=reg, clock=clock)
+    agent.create_app(app(repo, retry_limit=3, retry_backoff=5.0, retry_factor=2.0, retry_max=60.0))
+    labels = dict(namespace="argocd", name="order-service-staging", project="default",
+                  dest_server="https://kubernetes.default.svc", dry_run="false")  # fmt: skip
+    st = agent.reconcile("order-service-staging")
+    assert st["operationState"]["phase"] == "Failed" and "denied" in st["operationState"]["message"]
+    assert st["operationState"]["retryCount"] == 1
+    agent.reconcile("order-service-staging")
+    assert sample(reg, "argocd_app_sync_total", **labels, phase="Failed") == 1, "no retry before the backoff"
+    clock.advance(5)
+    st = agent.reconcile("order-service-staging")
+    assert st["operationState"]["retryCount"] == 2
+    clock.advance(9)
+    assert agent.reconcile("order-service-staging")["operationState"]["phase"] == "Failed", "backoff doubled to 10s"
+    clock.advance(1)
+    st = agent.reconcile("order-service-staging")
+    assert st["operationState"]["phase"] == "Succeeded" and st["sync"]["status"] == "Synced"
+    assert sample(reg, "argocd_app_sync_total", **labels, phase="Failed") == 2
+    assert sample(reg, "argocd_app_sync_total", **labels, phase="Succeeded") == 1

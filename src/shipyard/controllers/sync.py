@@ -240,8 +240,8 @@ class SyncAgent:
             return True
         if op.get("phase") == "Succeeded":
             return app.self_heal  # drift on an already-synced revision is only reverted with selfHeal
-        retries = int(op.get("retryCount", 0))
-        if app.retry_limit != -1 and retries >= app.retry_limit:
+        failed = int(op.get("retryCount", 0))
+        if app.retry_limit != -1 and failed > app.retry_limit:
             return False
         return self.clock.now() >= float(op.get("nextRetryAt", 0))
 
@@ -277,6 +277,7 @@ class SyncAgent:
             ):
                 status["operationState"] = {"phase": "Running", "revision": sha, "startedAt": started,
                                             "message": f"waiting for wave {wave[0].wave} to become healthy"}  # fmt: skip
+                status["inventory"] = sorted(list(k) for k in (inventory | desired_keys))
                 return status, inventory | desired_keys, history
         self._finish_op(app, status, "Succeeded", "successfully synced", sha, op, started=started, resources=applied)
         hid = (history[-1]["id"] + 1) if history else 0
@@ -289,7 +290,9 @@ class SyncAgent:
         op: dict[str, Any] | None = None, *, started: str | None = None, resources: list[Any] | None = None,
     ) -> None:  # fmt: skip
         prev = op or {}
-        retries = int(prev.get("retryCount", 0)) + 1 if phase != "Succeeded" and prev.get("revision") == revision else 0
+        # retryCount counts failed attempts on this revision; Argo's retry.limit is how many retries follow the first.
+        same = prev.get("revision") == revision and prev.get("phase") in ("Failed", "Error")
+        retries = (int(prev.get("retryCount", 0)) if same else 0) + 1 if phase != "Succeeded" else 0
         backoff = min(app.retry_max, app.retry_backoff * (app.retry_factor ** max(0, retries - 1)))
         status["operationState"] = {
             "phase": phase, "message": message, "revision": revision,
@@ -298,6 +301,4 @@ class SyncAgent:
             "nextRetryAt": self.clock.now() + backoff if phase != "Succeeded" else 0,
             "syncResult": {"revision": revision, "resources": resources or []},
         }  # fmt: skip
-        if phase != "Succeeded":
-            status["inventory"] = status.get("inventory") or []
         self.metrics.sync_completed(app, phase)

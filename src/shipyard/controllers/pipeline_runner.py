@@ -238,7 +238,8 @@ class PipelineRunDriver:
             # Workspaces propagate into embedded specs like params do (docs/pipelines.md).
             declared = {w.name for w in st.task_specs[rec.pipeline_task].workspaces}
             for name, vol in self.volumes.items():
-                if name in declared and name not in attempt.bindings and not pt.workspaces:
+                bound_by_task = any(w.name == name for w in pt.workspaces)
+                if name in declared and name not in attempt.bindings and not bound_by_task:
                     attempt.bindings[name] = (name, vol)
         running = dataclasses.replace(rec, state=TRState.running, reason="Running")
         self._save(running)
@@ -359,6 +360,8 @@ class PipelineRunDriver:
         meta.update({"name": st.name, "namespace": st.namespace, "uid": st.uid})
         doc["metadata"] = meta
         doc["status"] = pipelinerun_status(st, finished=st.condition is not None)
+        if str(doc.get("apiVersion", "")).endswith("v1beta1") and "results" in doc["status"]:
+            doc["status"]["pipelineResults"] = doc["status"].pop("results")  # v1beta1's field name
         return doc
 
     def _timeout(self, task: str) -> float | None:

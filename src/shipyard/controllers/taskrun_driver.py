@@ -19,6 +19,7 @@ from shipyard.pipelines.params import params_dict
 from shipyard.pipelines.planner import CANCEL_CANCEL
 from shipyard.pipelines.resolve import Catalog
 from shipyard.pipelines.state import RunState, TaskRunRecord, TRState, record_dict
+from shipyard.pipelines.taskrun import check_supported, propagate_workspaces
 from shipyard.pipelines.trstatus import running_status, taskrun_object
 from shipyard.resources.durations import parse_duration
 from shipyard.resources.tekton import TaskRun, TaskSpec
@@ -106,6 +107,11 @@ class TaskRunDriver:
         resume_meta: dict[str, Any] | None = None,
     ) -> TaskRunDriver:
         spec = model.spec.task_spec or catalog.task(model.spec.task_ref, f"TaskRun {name}")  # type: ignore[arg-type]
+        check_supported(spec, f"TaskRun {name}")
+        if model.spec.task_spec is not None:
+            spec = propagate_workspaces(
+                spec, [w.name for w in model.spec.workspaces] + list(options.get("workspaces", {}))
+            )
         namespace = model.metadata.namespace or "default"
         if resume_meta is not None:
             record = TaskRunRecord(**{**resume_meta["record"], "state": TRState(resume_meta["record"]["state"])})

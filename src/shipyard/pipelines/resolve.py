@@ -13,6 +13,7 @@ from shipyard.errors import NotFoundError, SpecErrors, UnsupportedError
 from shipyard.pipelines.params import params_dict, resolve_params
 from shipyard.pipelines.state import Cancel, RunState
 from shipyard.pipelines.substitution import Value
+from shipyard.pipelines.taskrun import check_supported, propagate_workspaces
 from shipyard.pipelines.validation import check
 from shipyard.resources.durations import parse_duration
 from shipyard.resources.loader import Document
@@ -143,8 +144,9 @@ def new_run_state(
                 f'task "{pt.name}": pipelines in pipelines (pipelineRef/pipelineSpec) are not supported'
             )
         ts = pt.task_spec or catalog.task(pt.task_ref, f'PipelineRun {name} task "{pt.name}"')  # type: ignore[arg-type]
-        if ts.sidecars:
-            raise UnsupportedError(f'task "{pt.name}": sidecars are not supported by the local executor')
+        check_supported(ts, f'task "{pt.name}"')
+        if pt.task_spec is not None:
+            ts = propagate_workspaces(ts, [w.name for w in spec.workspaces])
         task_specs[pt.name] = ts
         inline[pt.name] = pt.task_spec is not None
     supplied = {**params_dict(model.spec.params), **params}

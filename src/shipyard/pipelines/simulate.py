@@ -21,7 +21,9 @@ def succeed(_: TaskRunRecord) -> tuple[TRState, dict[str, Value]]:
     return TRState.succeeded, {}
 
 
-def simulate(state: RunState, outcome: Outcome = succeed, *, now: float = 0.0, max_rounds: int = 1_000_000) -> list[str]:
+def simulate(
+    state: RunState, outcome: Outcome = succeed, *, now: float = 0.0, max_rounds: int = 1_000_000
+) -> list[str]:
     """Run ``state`` to its end; returns the TaskRun names in the order they were started."""
     started: list[str] = []
     for _ in range(max_rounds):
@@ -64,7 +66,9 @@ def _finish(state: RunState, rec: TaskRunRecord, outcome: Outcome) -> None:
     pt = state.by_name[rec.pipeline_task]
     if result is TRState.failed and len(rec.retries_status) < pt.retries:
         state.update_taskrun(
-            dataclasses.replace(rec, state=TRState.retry, retries_status=[*rec.retries_status, {"attempt": rec.attempt}])
+            dataclasses.replace(
+                rec, state=TRState.retry, retries_status=[*rec.retries_status, {"attempt": rec.attempt}]
+            )
         )
         return
     reason = {TRState.succeeded: "Succeeded", TRState.failed: "Failed", TRState.cancelled: "TaskRunCancelled"}[result]

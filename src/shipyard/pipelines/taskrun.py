@@ -7,14 +7,15 @@ fields set on a step win, ``env`` is merged by name). Unnamed steps are ``step-u
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shipyard.errors import UnsupportedError
 from shipyard.pipelines.params import ParamProblem, resolve_params
-from shipyard.pipelines.substitution import Value, substitute_tree
+from shipyard.pipelines.substitution import Value, references, split_ref, substitute_tree
 from shipyard.resources.durations import parse_duration
-from shipyard.resources.tekton import TaskSpec
+from shipyard.resources.tekton import TaskSpec, WorkspaceDeclaration
 
 RESULTS_DIR = "/tekton/results"
 STEPS_DIR = "/tekton/steps"
@@ -195,3 +196,35 @@ def resolve_taskrun(
         secrets=frozenset(s for s in secrets if s),
         spec=resolved_spec,
     )
+
+
+def check_supported(spec: TaskSpec, where: str) -> None:
+    """Valid Tekton that the local executor does not do: a clear error instead of a silent difference."""
+    if spec.sidecars:
+        raise UnsupportedError(f"{where}: sidecars are not supported by the local executor")
+    for i, step in enumerate(spec.steps):
+        for key, value in (
+            ("when", step.when),
+            ("ref", step.ref),
+            ("stdoutConfig", step.stdout_config),
+            ("stderrConfig", step.stderr_config),
+        ):
+            if value:
+                raise UnsupportedError(f"{where}: steps[{i}].{key} is not supported by shipyard yet")
+
+
+def propagate_workspaces(spec: TaskSpec, available: Iterable[str]) -> TaskSpec:
+    """An embedded spec that uses ``$(workspaces.w...)`` of a workspace it does not declare gets it declared
+    (Tekton propagates workspaces to embedded specs, examples/v1/taskruns/propagating_workspaces.yaml)."""
+    declared = {w.name for w in spec.workspaces}
+    names = set(available)
+    used: list[str] = []
+    for expr in references(spec.model_dump(by_alias=True, exclude_none=True)):
+        parts = split_ref(expr)
+        if parts and len(parts) >= 2 and parts[0] == "workspaces":
+            name = str(parts[1])
+            if name in names and name not in declared and name not in used:
+                used.append(name)
+    if not used:
+        return spec
+    return spec.model_copy(update={"workspaces": [*spec.workspaces, *(WorkspaceDeclaration(name=n) for n in used)]})

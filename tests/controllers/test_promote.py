@@ -196,3 +196,50 @@ def test_image_policy_automation_promotes_newest(tmp_path: Path) -> None:
     )  # fmt: skip
     assert res.status == "committed"
     assert "newTag: main-def5678-1700000100" in show(bare, "services/api/overlays/staging/kustomization.yaml")
+
+
+@pytest.mark.integration
+def test_flux_setters_automation(tmp_path: Path) -> None:
+    bare = make_repo(tmp_path, ["web"])
+    work = tmp_path / "w2"
+    subprocess.run(["git", "clone", "-q", str(bare), str(work)], check=True, capture_output=True)
+    (work / "clusters").mkdir()
+    (work / "clusters/web.yaml").write_text(
+        '# managed by flux\nspec:\n  image: reg/web:1.0.0 # {"$imagepolicy": "flux-system:web"}\n  other: 1\n'
+    )
+    (work / "clusters/plain.yaml").write_text("image: reg/web:1.0.0\n")
+    git(work, "add", ".")
+    git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "flux files")
+    git(work, "push", "-q", "origin", "main")
+    from shipyard.gitops.edit import PolicyRef
+
+    pr = promoter(tmp_path)
+    res = pr.update_setters(str(bare), "clusters", {"flux-system:web": PolicyRef("reg/web", "1.1.0")})
+    assert res.status == "committed"
+    assert 'image: reg/web:1.1.0 # {"$imagepolicy": "flux-system:web"}' in show(bare, "clusters/web.yaml")
+    assert show(bare, "clusters/plain.yaml") == "image: reg/web:1.0.0"
+    assert git(bare, "log", "-1", "--format=%s", "main") == "Update from image update automation"
+    assert (
+        pr.update_setters(str(bare), "clusters", {"flux-system:web": PolicyRef("reg/web", "1.1.0")}).status
+        == "unchanged"
+    )
+
+
+@pytest.mark.integration
+def test_approve_reapplies_when_the_branch_conflicts(tmp_path: Path) -> None:
+    bare = make_repo(tmp_path, ["api"])
+    pr = promoter(tmp_path)
+    target = "services/api/overlays/production/kustomization.yaml"
+    req = pr.promote(str(bare), make_promotion("services/api/overlays/production", f"{REG}/api={REG}/api:v3"), pr=True)
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(bare), str(other)], check=True, capture_output=True)
+    text = (other / target).read_text().replace("newTag: main-0000000  # initial", "newTag: hotfix-1  # hotfix")
+    (other / target).write_text(text)
+    git(other, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "hotfix")
+    git(other, "push", "-q", "origin", "main")
+    assert req.request_id is not None
+    res = pr.approve(req.request_id)
+    assert res.status == "merged"
+    final = show(bare, target)
+    assert "newTag: v3" in final and "hotfix-1" not in final
+    assert git(bare, "log", "-1", "--format=%s", "main") == "chore(production): update api to v3"

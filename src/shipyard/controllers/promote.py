@@ -8,12 +8,14 @@ moved, fetch, re-apply the edit to the new tip and push again with backoff, up t
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from shipyard.clock import Clock, SystemClock
 from shipyard.errors import GitError, NotFoundError, SpecError
+from shipyard.gitops.edit import PolicyRef, apply_setters
 from shipyard.gitops.imagepolicy import TagLister, select_tag
 from shipyard.gitops.promotion import Promotion, make_promotion
 from shipyard.store.db import Database, Migration
@@ -106,20 +108,56 @@ class Promoter:
         try:
             if pr:
                 return self._request(ws, repo, branch, p)
-            for attempt in range(1, self.max_attempts + 1):
-                tip = ws.sync() if attempt > 1 else ws.head()
-                if not self._edit(ws, p):
-                    return PromotionResult("unchanged", tip, attempt, branch)
-                sha = ws.commit_all([p.kustomization_file()], p.message())
-                try:
-                    ws.push(f"HEAD:refs/heads/{branch}")
-                except PushRejected:
-                    if attempt == self.max_attempts:
-                        raise
-                    self._sleep(attempt)
+            return self._commit_with_retry(ws, branch, lambda: [p.kustomization_file()] if self._edit(ws, p) else [],
+                                           p.message())  # fmt: skip
+        finally:
+            ws.close()
+
+    def _commit_with_retry(
+        self, ws: Workspace, branch: str, edit: Callable[[], list[str]], message: str
+    ) -> PromotionResult:
+        """Edit, commit, push; when the branch moved: sync to the new tip, edit again, retry with backoff."""
+        for attempt in range(1, self.max_attempts + 1):
+            tip = ws.sync() if attempt > 1 else ws.head()
+            changed = edit()
+            if not changed:
+                return PromotionResult("unchanged", tip, attempt, branch)
+            sha = ws.commit_all(changed, message)
+            try:
+                ws.push(f"HEAD:refs/heads/{branch}")
+            except PushRejected:
+                if attempt == self.max_attempts:
+                    raise
+                self._sleep(attempt)
+                continue
+            return PromotionResult("committed", sha, attempt, branch)
+        raise GitError(f"gave up after {self.max_attempts} attempts")
+
+    def update_setters(
+        self, repo: str, path: str, policies: Mapping[str, PolicyRef], *, branch: str = "main",
+        message: str = "Update from image update automation",
+    ) -> PromotionResult:  # fmt: skip
+        """Flux ImageUpdateAutomation (Setters strategy): rewrite every ``$imagepolicy``-marked value under
+        ``path`` to its policy's latest ref; only files that change are written."""
+
+        def edit() -> list[str]:
+            changed: list[str] = []
+            root = ws.path / path
+            if not root.is_dir():
+                raise SpecError(f"update path {path!r} not found in {ws.url}", path="spec.update.path")
+            for f in sorted(root.rglob("*")):
+                if f.suffix not in (".yaml", ".yml") or not f.is_file():
                     continue
-                return PromotionResult("committed", sha, attempt, branch)
-            raise GitError("unreachable: promotion loop ended without a result")
+                text = f.read_text(encoding="utf-8")
+                new = apply_setters(text, policies)
+                if new != text:
+                    f.write_text(new, encoding="utf-8")
+                    changed.append(str(f.relative_to(ws.path)))
+            return changed
+
+        ws = self._workspace(repo, branch)
+        try:
+            return self._commit_with_retry(ws, branch, edit, message if message.endswith("\n") else message + "\n")
         finally:
             ws.close()
 

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from shipyard.testing.shared import SHARED
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _shared() -> Path:
-    env = os.environ.get("SHIPYARD_SHARED")
-    if env:
-        return Path(env)
-    for candidate in (ROOT.parent / "shared", ROOT.parent.parent / "shared", Path("/work/shared")):
-        if candidate.is_dir():
-            return candidate
-    raise RuntimeError("cannot find the shared/ directory beside the checkout; set SHIPYARD_SHARED")
-
-
-SHARED = _shared()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SHARED
+from shipyard.testing.shared import SHARED
 
 FIVE_ERRORS = """\
 apiVersion: tekton.dev/v1

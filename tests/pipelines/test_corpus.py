@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from conftest import SHARED
+from shipyard.testing.shared import SHARED
 from shipyard.controllers.pipelines import PipelineService
 from shipyard.resources.loader import load_file
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED
+from shipyard.testing.shared import SHARED
 from shipyard.errors import ShipyardError
 from shipyard.supplychain.signing import bundle, bundle_verify, certs, keys, trustroot
 from shipyard.supplychain.signing.errors import (
@@ -134,3 +134,18 @@ def test_issuer_extension_oids_agree_on_real_certificate() -> None:
     assert certs.issuer_of(parsed.leaf) == ISSUER  # .1.8 DER UTF8String
     assert certs.extension_value(parsed.leaf, "1.3.6.1.4.1.57264.1.1") == ISSUER  # .1.1 raw bytes
     assert certs.san_values(parsed.leaf) == [IDENTITY]
+
+
+def test_sct_is_required_unless_ignored() -> None:
+    """cosign verifies the certificate's embedded SCT against the trusted root's CT logs (--insecure-ignore-sct)."""
+    import dataclasses
+
+    root = trustroot.load_trusted_root((CONF / "production_trusted_root.json").read_bytes())
+    no_ct = dataclasses.replace(root, ctlogs=())
+    parsed = bundle.parse_bundle((CONF / "happy-path-v0.3/bundle.sigstore.json").read_bytes())
+    identity = certs.IdentityPolicy(identity=IDENTITY, issuer=ISSUER)
+    artifact = (CONF / "a.txt").read_bytes()
+    with pytest.raises(CertificateError, match="no valid embedded SCT"):
+        bundle_verify.verify_bundle(parsed, no_ct, bundle_verify.BundlePolicy(identity=identity), artifact=artifact)
+    policy = bundle_verify.BundlePolicy(identity=identity, ignore_sct=True)
+    assert bundle_verify.verify_bundle(parsed, no_ct, policy, artifact=artifact).signed_times

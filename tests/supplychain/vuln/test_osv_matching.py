@@ -31,7 +31,7 @@ def _members(path: Path) -> Iterator[tuple[str, bytes]]:
 
 @pytest.fixture(scope="module")
 def advisories() -> MemoryAdvisories:
-    from conftest import SHARED  # tests/ is on sys.path (rootdir conftest)
+    from shipyard.testing.shared import SHARED
 
     records: list[Vulnerability] = []
     for name, data in _members(SHARED / "data/osv/pypa-advisory-database.tar.gz"):

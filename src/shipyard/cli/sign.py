@@ -169,16 +169,23 @@ def _verifier(
     issuer: str,
     issuer_regexp: str,
     annotations: dict[str, str],
+    ignore_sct: bool = False,
+    ignore_tlog: bool = True,
 ) -> verify.Verifier:
     root = load_trusted_root(_read(trusted_root, "the trusted root")) if trusted_root else None
     if key is not None:
         return verify.Verifier(
-            key=keys.load_public_key(_read(key, "the public key")), trusted_root=root, annotations=annotations
+            key=keys.load_public_key(_read(key, "the public key")),
+            trusted_root=root,
+            annotations=annotations,
+            ignore_tlog=ignore_tlog,
         )
     if root is None:
         raise SpecError("pass --key, or --trusted-root with --certificate-identity and --certificate-oidc-issuer")
     identity_policy = certs.IdentityPolicy(identity, identity_regexp, issuer, issuer_regexp)
-    return verify.Verifier(identity=identity_policy, trusted_root=root, annotations=annotations, ignore_tlog=False)
+    return verify.Verifier(
+        identity=identity_policy, trusted_root=root, annotations=annotations, ignore_tlog=False, ignore_sct=ignore_sct
+    )
 
 
 IdOpt = Annotated[str, typer.Option("--certificate-identity")]
@@ -187,6 +194,16 @@ IssOpt = Annotated[str, typer.Option("--certificate-oidc-issuer")]
 IssReOpt = Annotated[str, typer.Option("--certificate-oidc-issuer-regexp")]
 RootOpt = Annotated[Path | None, typer.Option("--trusted-root", help="trusted_root.json for keyless verification")]
 PubOpt = Annotated[Path | None, typer.Option("--key", help="cosign.pub")]
+IgnoreSctOpt = Annotated[bool, typer.Option("--insecure-ignore-sct", help="do not require an embedded SCT")]
+IgnoreTlogOpt = Annotated[
+    str,
+    typer.Option(
+        "--insecure-ignore-tlog",
+        is_flag=False,
+        flag_value="true",
+        help="key-signed: accept signatures without Rekor evidence (default true: shipyard signs offline)",
+    ),
+]
 
 
 def _checks(ref: str, keyed: bool) -> None:
@@ -214,6 +231,8 @@ def verify_cmd(
     certificate_oidc_issuer_regexp: IssReOpt = "",
     new_bundle_format: BundleOpt = "true",
     insecure: InsecureOpt = False,
+    insecure_ignore_sct: IgnoreSctOpt = False,
+    insecure_ignore_tlog: IgnoreTlogOpt = "true",
 ) -> None:
     """Verify IMAGE's signatures (both layouts) and print the verified payloads."""
     _bool(new_bundle_format, "--new-bundle-format")  # verify reads both layouts either way
@@ -225,6 +244,8 @@ def verify_cmd(
         certificate_oidc_issuer,
         certificate_oidc_issuer_regexp,
         _annotations(annotations),
+        insecure_ignore_sct,
+        _bool(insecure_ignore_tlog, "--insecure-ignore-tlog"),
     )
     ref, found = verify.verify_image(_store(insecure), image, v)
     _checks(str(ref), key is not None)
@@ -243,6 +264,8 @@ def verify_attestation_cmd(
     certificate_oidc_issuer_regexp: IssReOpt = "",
     new_bundle_format: BundleOpt = "true",
     insecure: InsecureOpt = False,
+    insecure_ignore_sct: IgnoreSctOpt = False,
+    insecure_ignore_tlog: IgnoreTlogOpt = "true",
 ) -> None:
     """Verify IMAGE's attestations; print each verified DSSE envelope on its own line."""
     _bool(new_bundle_format, "--new-bundle-format")
@@ -254,6 +277,8 @@ def verify_attestation_cmd(
         certificate_oidc_issuer,
         certificate_oidc_issuer_regexp,
         {},
+        insecure_ignore_sct,
+        _bool(insecure_ignore_tlog, "--insecure-ignore-tlog"),
     )
     uri = statements.predicate_type_uri(type_) if type_ else None
     ref, found = verify.verify_attestations(_store(insecure), image, v, predicate_type=uri)

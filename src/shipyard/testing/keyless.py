@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import struct
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -26,6 +27,13 @@ from shipyard.supplychain.signing import legacy, tlog
 from shipyard.supplychain.signing.imageref import parse_image
 from shipyard.supplychain.signing.payload import SIMPLE_SIGNING_MEDIA_TYPE, make_payload
 from shipyard.supplychain.signing.storage import SignatureStore, resolve
+
+
+def _octets(data: bytes) -> bytes:
+    """DER OCTET STRING around ``data`` (the extnValue of the SCT list extension)."""
+    n = len(data)
+    head = bytes([n]) if n < 128 else bytes([0x81, n]) if n < 256 else bytes([0x82, n >> 8, n & 0xFF])
+    return b"\x04" + head + data
 
 
 def _utf8(value: str) -> bytes:
@@ -62,6 +70,10 @@ class FakeSigstore:
         )
         self.log_id = hashlib.sha256(spki).digest()
         self._spki = spki
+        self.ct_key = ec.generate_private_key(ec.SECP256R1())
+        self._ct_spki = self.ct_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         self._index = 0
 
     def trusted_root_json(self) -> bytes:
@@ -93,7 +105,18 @@ class FakeSigstore:
                     "validFor": {"start": start},
                 }
             ],
-            "ctlogs": [],
+            "ctlogs": [
+                {
+                    "baseUrl": "https://ctfe.invalid",
+                    "hashAlgorithm": "SHA2_256",
+                    "publicKey": {
+                        "rawBytes": b64(self._ct_spki),
+                        "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                        "validFor": {"start": start},
+                    },
+                    "logId": {"keyId": b64(hashlib.sha256(self._ct_spki).digest())},
+                }
+            ],
             "timestampAuthorities": [],
         }
         return json.dumps(doc, indent=2).encode()
@@ -102,7 +125,7 @@ class FakeSigstore:
         self, identity: str, issuer: str, at: datetime, *, minutes: int = 10
     ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
         key = ec.generate_private_key(ec.SECP256R1())
-        cert = (
+        builder = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([]))
             .issuer_name(self.ca_cert.subject)
@@ -120,9 +143,29 @@ class FakeSigstore:
                 x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8"), _utf8(issuer)),
                 critical=False,
             )
-            .sign(self.ca_key, hashes.SHA256())
         )
-        return key, cert
+        # The CT log signs the precertificate TBS (the final TBS without the SCT extension, which goes last).
+        tbs = builder.sign(self.ca_key, hashes.SHA256()).tbs_certificate_bytes
+        sct_ext = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2"), self._sct_list(tbs, at))
+        return key, builder.add_extension(sct_ext, critical=False).sign(self.ca_key, hashes.SHA256())
+
+    def _sct_list(self, tbs: bytes, at: datetime) -> bytes:
+        millis = int(at.timestamp()) * 1000
+        issuer_key_hash = hashlib.sha256(
+            self.ca_cert.public_key().public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        ).digest()
+        signed = (
+            bytes([0, 0]) + struct.pack(">QH", millis, 1) + issuer_key_hash + len(tbs).to_bytes(3, "big") + tbs
+        ) + b"\x00\x00"
+        signature = self.ct_key.sign(signed, ec.ECDSA(hashes.SHA256()))
+        log_id = hashlib.sha256(self._ct_spki).digest()
+        sct = bytes([0]) + log_id + struct.pack(">QH", millis, 0) + bytes([4, 3]) + struct.pack(">H", len(signature))
+        sct += signature
+        body = struct.pack(">H", len(sct)) + sct
+        tls = struct.pack(">H", len(body)) + body
+        return _octets(tls)
 
     def rekor_bundle(self, payload: bytes, signature: bytes, cert: x509.Certificate, integrated: datetime) -> str:
         """The ``dev.sigstore.cosign/bundle`` annotation for a hashedrekord entry of this signature."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -105,7 +106,19 @@ def test_keyless_expired_certificate(world: tuple) -> None:
 def test_keyless_forged_set(world: tuple) -> None:
     store, fake = world
     other = FakeSigstore(T0 - timedelta(days=1))
-    other.ca_key, other.ca_cert = fake.ca_key, fake.ca_cert  # same CA, a log key the trusted root does not know
+    # same CA and CT log, but a Rekor key the trusted root does not know
+    other.ca_key, other.ca_cert, other.ct_key, other._ct_spki = fake.ca_key, fake.ca_cert, fake.ct_key, fake._ct_spki
     other.sign_legacy(store, f"{REPO}:v1", identity=WORKFLOW, issuer=GHA, at=T0)
     with pytest.raises(TransparencyLogError, match="not in the trusted root"):
         verify.verify_image(store, f"{REPO}:v1", _verifier(fake))
+
+
+def test_keyless_sct_from_unknown_ct_log(world: tuple) -> None:
+    store, fake = world
+    other = FakeSigstore(T0 - timedelta(days=1))
+    other.ca_key, other.ca_cert, other.rekor_key, other.log_id = fake.ca_key, fake.ca_cert, fake.rekor_key, fake.log_id
+    other.sign_legacy(store, f"{REPO}:v1", identity=WORKFLOW, issuer=GHA, at=T0)
+    with pytest.raises(CertificateError, match="no valid embedded SCT: SCT from unknown CT log"):
+        verify.verify_image(store, f"{REPO}:v1", _verifier(fake))
+    relaxed = dataclasses.replace(_verifier(fake), ignore_sct=True)  # cosign --insecure-ignore-sct
+    assert verify.verify_image(store, f"{REPO}:v1", relaxed)[1]

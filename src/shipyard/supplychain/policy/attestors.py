@@ -54,7 +54,10 @@ def _keyless_verifier(entry: Attestor, root: TrustedRoot | None) -> Verifier:
         issuer_re = ".*"
     extensions = tuple((name, wildcard_regex(value)) for name, value in sorted(kl.additional_extensions.items()))
     policy = certs.IdentityPolicy(identity, identity_re, issuer, issuer_re, extensions)
-    return Verifier(identity=policy, trusted_root=root, annotations=entry.annotations, ignore_tlog=False)
+    ignore_sct = kl.ctlog is not None and kl.ctlog.ignore_sct
+    return Verifier(
+        identity=policy, trusted_root=root, annotations=entry.annotations, ignore_tlog=False, ignore_sct=ignore_sct
+    )
 
 
 def expand(aset: AttestorSet, base: str, root: TrustedRoot | None) -> list[Entry]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from shipyard.supplychain.signing import certs, tlog, tlogbody, tsa
+from shipyard.supplychain.signing import certs, sct, tlog, tlogbody, tsa
 from shipyard.supplychain.signing.bundle import Bundle
 from shipyard.supplychain.signing.dsse import verify_envelope
 from shipyard.supplychain.signing.errors import (
@@ -38,6 +38,7 @@ class BundlePolicy:
     key: PublicKey | None = None
     identity: certs.IdentityPolicy | None = None
     require_tlog: bool = True
+    ignore_sct: bool = False  # cosign --insecure-ignore-sct
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,9 @@ def verify_bundle(
     if leaf is not None:
         if not times:
             raise TransparencyLogError("no verified signing time (SET or RFC 3161 timestamp) for the certificate")
-        certs.verify_chain(leaf, root.cas)
+        ca = certs.verify_chain(leaf, root.cas)
+        if not policy.ignore_sct:
+            sct.verify_sct(leaf, ca.chain[0], root)
         for moment in times:
             certs.check_valid_at(leaf, moment, "signing time")
         if policy.identity is None:

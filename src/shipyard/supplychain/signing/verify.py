@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from cryptography import x509
 
 from shipyard.errors import DigestMismatchError, ShipyardError, VerificationError
-from shipyard.supplychain.signing import certs, legacy, referrer, statements, tlog, tlogbody
+from shipyard.supplychain.signing import certs, legacy, referrer, sct, statements, tlog, tlogbody
 from shipyard.supplychain.signing.bundle import parse_bundle
 from shipyard.supplychain.signing.bundle_verify import BundlePolicy, verify_bundle
 from shipyard.supplychain.signing.dsse import DSSE_MEDIA_TYPE, Envelope, parse_envelope, verify_envelope
@@ -48,6 +48,7 @@ class Verifier:
     trusted_root: TrustedRoot | None = None
     annotations: Mapping[str, str] = field(default_factory=dict)
     ignore_tlog: bool = True  # key-signed entries need no Rekor entry (cosign --insecure-ignore-tlog)
+    ignore_sct: bool = False  # cosign --insecure-ignore-sct / Kyverno ctlog.ignoreSCT
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,9 @@ def _legacy_cert(layer: legacy.Layer, verifier: Verifier, payload: bytes, signat
     if root is None:
         raise CertificateError("signature carries a certificate; pass --trusted-root to verify it offline")
     leaf = certs.load_certificate(layer.annotations[legacy.ANN_CERTIFICATE].encode())
-    certs.verify_chain(leaf, root.cas)
+    ca = certs.verify_chain(leaf, root.cas)
+    if not verifier.ignore_sct:
+        sct.verify_sct(leaf, ca.chain[0], root)
     raw_bundle = layer.annotations.get(legacy.ANN_BUNDLE)
     if not raw_bundle:
         raise TransparencyLogError("keyless signature has no Rekor bundle annotation: no trusted signing time")
@@ -133,7 +136,9 @@ def _bundle(found: referrer.FoundBundle, digest: str, verifier: Verifier) -> tup
     if verifier.ignore_tlog and verifier.trusted_root is None and parsed.leaf is None:
         # cosign --insecure-ignore-tlog: a key-signed bundle's Rekor evidence is not checked without a trusted root.
         parsed = dataclasses.replace(parsed, tlog_entries=(), timestamps=())
-    policy = BundlePolicy(key=verifier.key, identity=verifier.identity, require_tlog=not verifier.ignore_tlog)
+    policy = BundlePolicy(
+        key=verifier.key, identity=verifier.identity, require_tlog=not verifier.ignore_tlog, ignore_sct=verifier.ignore_sct
+    )
     result = verify_bundle(
         parsed, verifier.trusted_root or _EMPTY_ROOT, policy, artifact_digest=bytes.fromhex(digest.split(":", 1)[1])
     )

@@ -329,3 +329,18 @@ def test_failed_sync_retries_with_backoff(tmp_path: Path) -> None:
     assert st["operationState"]["phase"] == "Succeeded" and st["sync"]["status"] == "Synced"
     assert sample(reg, "argocd_app_sync_total", **labels, phase="Failed") == 2
     assert sample(reg, "argocd_app_sync_total", **labels, phase="Succeeded") == 1
+
+
+@pytest.mark.integration
+def test_poll_loop_and_webhook_poke(env: Any) -> None:
+    repo, agent, cluster, _, clock = env
+    seed(repo, tag="v1")
+    agent.create_app(app(repo))
+    ticks = iter([False, False, True])
+    assert agent.serve(lambda: next(ticks), interval=120) == 2
+    assert clock.monotonic() == 240
+    seed(repo, tag="v9")
+    assert agent.poke(repo.url) == ["order-service-staging"]
+    assert agent.poke("https://elsewhere.example/x.git") == []
+    image = cluster.get("apps/Deployment", "staging", "order-service")["spec"]["template"]["spec"]["containers"][0]
+    assert image["image"] == "registry.local/order-service:v9"

@@ -9,9 +9,9 @@ auto-sync off; a render or validation failure marks the app Unknown with the mes
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,28 +20,15 @@ from prometheus_client import CollectorRegistry
 from shipyard.clock import Clock, SystemClock, rfc3339
 from shipyard.cluster.base import Cluster, make_kind_key
 from shipyard.controllers.sync_metrics import SyncMetrics
-from shipyard.errors import NotFoundError, ShipyardError, SpecError
+from shipyard.controllers.sync_store import AppStore
+from shipyard.errors import NotFoundError, ShipyardError
 from shipyard.gitops.app import AppSpec
 from shipyard.gitops.diff import Key, SyncStatus, compare, key_of
 from shipyard.gitops.health import Health, resource_health, roll_up
 from shipyard.gitops.plan import Op, history_entry, plan_sync, prepare, trim_history
 from shipyard.gitops.render import render_app
-from shipyard.store.db import Database, Migration
+from shipyard.store.db import Database
 from shipyard.vcs.git import GitCache, resolve_and_export
-
-MIGRATIONS = [
-    Migration(
-        1,
-        """
-        CREATE TABLE gitops_apps (
-            name TEXT PRIMARY KEY,
-            spec TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT '{}',
-            history TEXT NOT NULL DEFAULT '[]'
-        );
-        """,
-    )
-]
 
 
 def _ck(k: Key) -> tuple[str, str, str]:
@@ -61,52 +48,35 @@ class SyncAgent:
     ) -> None:
         self.cluster = cluster
         self.db = db
-        db.migrate("gitops_apps", MIGRATIONS)
+        self.store = AppStore(db)
         self.cache = GitCache(cache_dir)
         self.clock = clock or SystemClock()
         self.metrics = SyncMetrics(registry or CollectorRegistry())
 
-    # ---- storage -------------------------------------------------------------------------------------------
+    # ---- storage (shipyard.controllers.sync_store) ------------------------------------------------------------
 
     def create_app(self, spec: AppSpec, *, replace: bool = False) -> dict[str, Any]:
-        with self.db.transaction() as conn:
-            exists = conn.execute("SELECT 1 FROM gitops_apps WHERE name=?", (spec.name,)).fetchone()
-            if exists and not replace:
-                raise SpecError(f"application {spec.name!r} already exists")
-            conn.execute(
-                "INSERT INTO gitops_apps(name, spec) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET spec=excluded.spec",
-                (spec.name, json.dumps(spec.to_dict())),
-            )
+        self.store.create(spec, replace=replace)
         return self.get(spec.name)
 
     def _row(self, name: str) -> tuple[AppSpec, dict[str, Any], list[dict[str, Any]]]:
-        rows = self.db.query("SELECT spec, status, history FROM gitops_apps WHERE name=?", (name,))
-        if not rows:
-            raise NotFoundError(f"application {name!r} not found")
-        r = rows[0]
-        return AppSpec.from_dict(json.loads(r["spec"])), json.loads(r["status"]), json.loads(r["history"])
+        return self.store.row(name)
 
     def _save(self, app: AppSpec, status: dict[str, Any], history: list[dict[str, Any]]) -> None:
-        with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE gitops_apps SET spec=?, status=?, history=? WHERE name=?",
-                (json.dumps(app.to_dict()), json.dumps(status), json.dumps(history), app.name),
-            )
+        self.store.save(app, status, history)
 
     def get(self, name: str) -> dict[str, Any]:
         app, status, history = self._row(name)
         return {"name": name, "spec": app.to_dict(), "status": status, "history": history}
 
     def list_apps(self) -> list[dict[str, Any]]:
-        return [self.get(r["name"]) for r in self.db.query("SELECT name FROM gitops_apps ORDER BY name")]
+        return [self.get(n) for n in self.store.names()]
 
     def history(self, name: str) -> list[dict[str, Any]]:
         return self._row(name)[2]
 
     def delete(self, name: str) -> None:
-        self._row(name)
-        with self.db.transaction() as conn:
-            conn.execute("DELETE FROM gitops_apps WHERE name=?", (name,))
+        self.store.delete(name)
 
     # ---- the loop ------------------------------------------------------------------------------------------
 
@@ -125,6 +95,16 @@ class SyncAgent:
                 continue
             out[spec.name] = self.reconcile(spec.name)
         return out
+
+    def serve(self, should_stop: Callable[[], bool], *, interval: float = 180.0) -> int:
+        """Poll every ``interval`` seconds (Argo CD's timeout.reconciliation default: 180 s) until ``should_stop``;
+        returns the number of passes. A webhook calls ``poke`` in between for an immediate refresh."""
+        passes = 0
+        while not should_stop():
+            self.run_once()
+            passes += 1
+            self.clock.sleep(interval)
+        return passes
 
     def poke(self, repo_url: str) -> list[str]:
         """A push webhook: refresh now every app whose source is ``repo_url``."""

@@ -24,6 +24,8 @@ CASES = [
     "seed/services/order-service/overlays/staging",
     "refs/overlay",
     "patches",
+    "labels",
+    "genopts/overlay",
 ]
 
 

@@ -58,14 +58,14 @@ def _set_all(target: dict[str, Any] | None, pairs: dict[str, str]) -> None:
 
 def set_namespace(rm: ResMap, namespace: str) -> None:
     for r in rm.items:
-        if r.kind in CLUSTER_SCOPED:
-            continue
-        r.meta["namespace"] = namespace
         if r.kind in ("RoleBinding", "ClusterRoleBinding"):
-            # kustomize moves ServiceAccount subjects that pointed at the default namespace along with them.
+            # kustomize's roleBindingHack: the "default" ServiceAccount subject follows the namespace, even in a
+            # (cluster-scoped) ClusterRoleBinding.
             for s in r.obj.get("subjects") or []:
                 if isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name") == "default":
                     s["namespace"] = namespace
+        if r.kind not in CLUSTER_SCOPED:
+            r.meta["namespace"] = namespace
 
 
 def add_prefix_suffix(rm: ResMap, prefix: str, suffix: str) -> None:

@@ -23,32 +23,25 @@ def select(names: Sequence[str] | None) -> list[Cataloger]:
 
 def catalog(source: Source, catalogers: Sequence[Cataloger] | None = None) -> Sbom:
     chosen = list(catalogers) if catalogers is not None else list(CATALOGERS.values())
-    entries = list(source.entries())
-    paths = {e.path for e in entries}
-    layers = {e.path: e.layer for e in entries}
-    wanted: dict[str, list[int]] = {}
-    for e in entries:
-        if e.link is not None:
-            continue
-        hits = [i for i, c in enumerate(chosen) if c.selects(e)]
-        if e.path in distro_mod.FILES:
-            hits.append(-1)
-        if hits:
-            wanted[e.path] = hits
-    collectors: list[Collector] = [c.collector() for c in chosen]
-    release: dict[str, bytes] = {}
+    release_files = set(distro_mod.FILES)
 
     def want(entry: FileEntry) -> bool:
-        return entry.path in wanted
+        return entry.path in release_files or any(c.selects(entry) for c in chosen)
 
-    for entry, data in source.contents(want):
-        for i in wanted[entry.path]:
-            if i < 0:
-                release[entry.path] = data
-            else:
-                collectors[i].add(entry, data)
+    def retain(entry: FileEntry, data: bytes) -> bool:
+        return entry.path in release_files or any(c.selects(entry) and c.retains(entry, data) for c in chosen)
+
+    collectors: list[Collector] = [c.collector() for c in chosen]
+    release: dict[str, bytes] = {}
+    for entry, data in source.contents(want, retain):
+        if entry.path in release_files:
+            release[entry.path] = data
+        for cataloger, collector in zip(chosen, collectors, strict=True):
+            if cataloger.selects(entry):
+                collector.add(entry, data)
+    entries = list(source.entries())
     distro = distro_mod.detect(release)
-    ctx = CatalogContext(distro=distro, paths=paths, layers=layers)
+    ctx = CatalogContext(distro=distro, paths={e.path for e in entries}, layers={e.path: e.layer for e in entries})
     packages: dict[str, Package] = {}
     for collector in collectors:
         for pkg in collector.finish(ctx):

@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from shipyard.errors import SpecError, UnsupportedError
 from shipyard.supplychain.sbom.model import SourceInfo
-from shipyard.supplychain.sbom.source import FileEntry, normalise
+from shipyard.supplychain.sbom.source import FileEntry, Retain, Wanted, normalise
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _OPAQUE = ".wh..wh..opq"
@@ -89,32 +89,33 @@ def _tar(layer: Layer) -> Iterator[tarfile.TarFile]:
 
 
 class LayeredSource:
+    """The final filesystem of ``layers``. ``contents`` reads everything in one pass over each layer: the index
+    and the bytes of wanted files together, so an image is decompressed once per catalogue."""
+
     def __init__(self, layers: list[Layer], info: SourceInfo) -> None:
         self.layers = layers
         self._info = info
         self._index: dict[str, FileEntry] | None = None
-        self._where: dict[str, tuple[int, int]] = {}
 
     @property
     def info(self) -> SourceInfo:
         return self._info
 
-    def _build(self) -> dict[str, FileEntry]:
+    def _build(self, wanted: Wanted | None, retain: Retain | None) -> tuple[dict[str, FileEntry], dict[str, bytes]]:
         index: dict[str, FileEntry] = {}
-        where: dict[str, tuple[int, int]] = {}
+        data: dict[str, bytes] = {}
         dirs: set[str] = set()
-        for li, layer in enumerate(self.layers):
+        for layer in self.layers:
+            label = layer.label or layer.id
             adds: dict[str, FileEntry | None] = {}  # None marks a directory
-            order: dict[str, int] = {}
+            add_data: dict[str, bytes] = {}
             removed: list[str] = []
             opaque: list[str] = []
             with _tar(layer) as tar:
-                for ordinal, member in enumerate(tar):
+                for member in tar:
                     path = normalise(member.name)
                     if path is None:
-                        raise SpecError(
-                            f"member {member.name!r} escapes the root filesystem", file=layer.label or layer.id
-                        )
+                        raise SpecError(f"member {member.name!r} escapes the root filesystem", file=label)
                     if path == "/":
                         continue
                     parent, _, base = path.rpartition("/")
@@ -122,68 +123,58 @@ class LayeredSource:
                         if base == _OPAQUE:
                             opaque.append(parent)
                         elif base == ".wh.":
-                            raise SpecError(
-                                "bare whiteout '.wh.' is invalid (image-spec layer.md)", file=layer.label or layer.id
-                            )
+                            raise SpecError("bare whiteout '.wh.' is invalid (image-spec layer.md)", file=label)
                         else:
                             removed.append(f"{parent}/{base[4:]}")
                         continue
+                    add_data.pop(path, None)  # a later member of the same name replaces an earlier one
                     if member.isdir():
                         adds[path] = None
                     elif member.issym():
                         adds[path] = FileEntry(path, 0, member.mode & 0o7777, layer.id, member.linkname)
                     elif member.isreg() or member.islnk():
-                        adds[path] = FileEntry(path, member.size, member.mode & 0o7777, layer.id)
-                    order[path] = ordinal
+                        entry = FileEntry(path, member.size, member.mode & 0o7777, layer.id)
+                        adds[path] = entry
+                        if wanted is not None and member.isreg() and wanted(entry):
+                            fh = tar.extractfile(member)
+                            blob = fh.read() if fh is not None else b""
+                            if retain is None or retain(entry, blob):
+                                add_data[path] = blob
+            # Whiteouts only affect lower layers, wherever they sit in this layer's tar.
             for gone in removed:
-                _drop(index, dirs, gone, itself=True)
+                _drop(index, dirs, data, gone, itself=True)
             for directory in opaque:
-                _drop(index, dirs, directory, itself=False)
-            for path, entry in adds.items():
-                if entry is None:
+                _drop(index, dirs, data, directory, itself=False)
+            for path, added in adds.items():
+                data.pop(path, None)
+                if added is None:
                     index.pop(path, None)
                     dirs.add(path)
-                else:
-                    if path in dirs:
-                        _drop(index, dirs, path, itself=True)
-                    index[path] = entry
-                    where[path] = (li, order[path])
-        self._where = where
-        return index
-
-    def _ensure(self) -> dict[str, FileEntry]:
-        if self._index is None:
-            self._index = self._build()
-        return self._index
+                    continue
+                if path in dirs:
+                    _drop(index, dirs, data, path, itself=True)
+                index[path] = added
+                if path in add_data:
+                    data[path] = add_data[path]
+        return index, data
 
     def entries(self) -> Iterator[FileEntry]:
-        index = self._ensure()
-        for path in sorted(index):
-            yield index[path]
+        if self._index is None:
+            self._index, _ = self._build(None, None)
+        for path in sorted(self._index):
+            yield self._index[path]
 
-    def contents(self, wanted: Callable[[FileEntry], bool]) -> Iterator[tuple[FileEntry, bytes]]:
-        index = self._ensure()
-        todo = {p for p, e in index.items() if e.link is None and wanted(e)}
-        by_layer: dict[int, set[str]] = {}
-        for path in todo:
-            by_layer.setdefault(self._where[path][0], set()).add(path)
-        for li, layer in enumerate(self.layers):
-            paths = by_layer.get(li)
-            if not paths:
-                continue
-            with _tar(layer) as tar:
-                for ordinal, member in enumerate(tar):
-                    found = normalise(member.name)
-                    if found is None or found not in paths or self._where[found] != (li, ordinal) or not member.isreg():
-                        continue
-                    fh = tar.extractfile(member)
-                    if fh is not None:
-                        yield index[found], fh.read()
+    def contents(self, wanted: Wanted, retain: Retain | None = None) -> Iterator[tuple[FileEntry, bytes]]:
+        index, data = self._build(wanted, retain)
+        self._index = index
+        for path in sorted(data):
+            yield index[path], data[path]
 
 
-def _drop(index: dict[str, FileEntry], dirs: set[str], path: str, *, itself: bool) -> None:
+def _drop(index: dict[str, FileEntry], dirs: set[str], data: dict[str, bytes], path: str, *, itself: bool) -> None:
     prefix = path.rstrip("/") + "/"
     for p in [p for p in index if p.startswith(prefix) or (itself and p == path)]:
         del index[p]
+        data.pop(p, None)
     for d in [d for d in dirs if d.startswith(prefix) or (itself and d == path)]:
         dirs.discard(d)

@@ -1,7 +1,7 @@
 """A read-only filesystem view to catalogue: the ``Source`` protocol and the plain-directory source.
 
-A source lists its regular files (``entries``) and then streams the contents of the ones a cataloger asked for in
-one pass (``contents``), so an image's layers are read sequentially, never extracted to disk. Paths are absolute
+A source streams the contents of the files catalogers ask for in one pass (``contents``) and lists all its files
+(``entries``), so an image's layers are read sequentially, once, never extracted to disk. Paths are absolute
 POSIX paths inside the view (``/var/lib/dpkg/status``) whatever the host.
 """
 
@@ -39,6 +39,10 @@ class FileEntry:
         return self.path.rsplit("/", 1)[-1]
 
 
+Wanted = Callable[[FileEntry], bool]
+Retain = Callable[[FileEntry, bytes], bool]
+
+
 class Source(Protocol):
     @property
     def info(self) -> SourceInfo: ...
@@ -47,8 +51,9 @@ class Source(Protocol):
         """Every regular file and symlink of the final view."""
         ...
 
-    def contents(self, wanted: Callable[[FileEntry], bool]) -> Iterator[tuple[FileEntry, bytes]]:
-        """The bytes of each regular file ``wanted`` accepts, in one pass over the storage."""
+    def contents(self, wanted: Wanted, retain: Retain | None = None) -> Iterator[tuple[FileEntry, bytes]]:
+        """The bytes of each regular file ``wanted`` accepts (from its metadata) and ``retain`` keeps (from its
+        bytes), in one pass over the storage. ``entries`` is cheap afterwards."""
         ...
 
 
@@ -99,7 +104,7 @@ class DirectorySource:
                 elif stat.S_ISREG(st.st_mode):
                     yield FileEntry(f"{base}/{fname}", st.st_size, st.st_mode & 0o7777)
 
-    def contents(self, wanted: Callable[[FileEntry], bool]) -> Iterator[tuple[FileEntry, bytes]]:
+    def contents(self, wanted: Wanted, retain: Retain | None = None) -> Iterator[tuple[FileEntry, bytes]]:
         for entry in self.entries():
             if entry.link is not None or not wanted(entry):
                 continue
@@ -108,4 +113,5 @@ class DirectorySource:
                     data = fh.read(MAX_READ)
             except OSError:
                 continue  # unreadable (permissions, vanished): not evidence of anything
-            yield entry, data
+            if retain is None or retain(entry, data):
+                yield entry, data

@@ -45,6 +45,9 @@ class ApkCataloger:
     def selects(self, entry: FileEntry) -> bool:
         return entry.path == INSTALLED
 
+    def retains(self, entry: FileEntry, data: bytes) -> bool:
+        return True
+
     def collector(self) -> _Collector:
         return _Collector()
 

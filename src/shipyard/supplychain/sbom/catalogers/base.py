@@ -38,6 +38,10 @@ class Cataloger(Protocol):
 
     def selects(self, entry: FileEntry) -> bool: ...
 
+    def retains(self, entry: FileEntry, data: bytes) -> bool:
+        """Whether a selected file's bytes are worth keeping (lets image reads drop non-Go executables early)."""
+        ...
+
     def collector(self) -> Collector: ...
 
 

@@ -59,6 +59,9 @@ class DpkgCataloger:
             return not p.endswith(".md5sums")
         return _COPYRIGHT.match(p) is not None and entry.size < 1024 * 1024
 
+    def retains(self, entry: FileEntry, data: bytes) -> bool:
+        return True
+
     def collector(self) -> _Collector:
         return _Collector()
 

@@ -12,7 +12,7 @@ import re
 from packageurl import PackageURL
 
 from shipyard.supplychain.sbom.catalogers.base import CatalogContext
-from shipyard.supplychain.sbom.catalogers.buildinfo import BuildInfo, read_elf
+from shipyard.supplychain.sbom.catalogers.buildinfo import MAGIC, BuildInfo, read_elf
 from shipyard.supplychain.sbom.model import Location, Package, PackageType
 from shipyard.supplychain.sbom.source import FileEntry
 
@@ -44,6 +44,9 @@ class GoBinaryCataloger:
 
     def selects(self, entry: FileEntry) -> bool:
         return entry.executable and entry.size >= _MIN_SIZE
+
+    def retains(self, entry: FileEntry, data: bytes) -> bool:
+        return MAGIC in data
 
     def collector(self) -> _Collector:
         return _Collector()

@@ -105,6 +105,9 @@ class JavaArchiveCataloger:
     def selects(self, entry: FileEntry) -> bool:
         return entry.path.lower().endswith(ARCHIVES) and entry.size <= _MAX
 
+    def retains(self, entry: FileEntry, data: bytes) -> bool:
+        return True
+
     def collector(self) -> _Collector:
         return _Collector()
 

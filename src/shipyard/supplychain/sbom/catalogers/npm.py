@@ -77,6 +77,9 @@ class NpmCataloger:
             return "/node_modules/" not in entry.path
         return is_installed_manifest(entry.path)
 
+    def retains(self, entry: FileEntry, data: bytes) -> bool:
+        return True
+
     def collector(self) -> _Collector:
         return _Collector()
 

@@ -58,6 +58,9 @@ class PythonCataloger:
             return True
         return p.endswith(".egg-info") and entry.link is None
 
+    def retains(self, entry: FileEntry, data: bytes) -> bool:
+        return True
+
     def collector(self) -> _Collector:
         return _Collector()
 

@@ -167,9 +167,12 @@ class FakeSigstore:
         tls = struct.pack(">H", len(body)) + body
         return _octets(tls)
 
-    def rekor_bundle(self, payload: bytes, signature: bytes, cert: x509.Certificate, integrated: datetime) -> str:
-        """The ``dev.sigstore.cosign/bundle`` annotation for a hashedrekord entry of this signature."""
-        pem = cert.public_bytes(serialization.Encoding.PEM)
+    def rekor_bundle(
+        self, payload: bytes, signature: bytes, signer: x509.Certificate | bytes, integrated: datetime
+    ) -> str:
+        """The ``dev.sigstore.cosign/bundle`` annotation for a hashedrekord entry of this signature
+        (``signer`` is the certificate, or the PEM public key of a key-signed signature)."""
+        pem = signer if isinstance(signer, bytes) else signer.public_bytes(serialization.Encoding.PEM)
         body = json.dumps(
             {
                 "apiVersion": "0.0.1",

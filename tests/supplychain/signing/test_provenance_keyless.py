@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from shipyard.errors import SpecError
-from shipyard.supplychain.signing import certs, provenance, verify
+from shipyard.supplychain.signing import certs, keys, legacy, provenance, sign, verify
 from shipyard.supplychain.signing.errors import CertificateError, IdentityMismatchError, TransparencyLogError
 from shipyard.supplychain.signing.trustroot import load_trusted_root
 from shipyard.testing.keyless import FakeSigstore
@@ -122,3 +124,33 @@ def test_keyless_sct_from_unknown_ct_log(world: tuple) -> None:
         verify.verify_image(store, f"{REPO}:v1", _verifier(fake))
     relaxed = dataclasses.replace(_verifier(fake), ignore_sct=True)  # cosign --insecure-ignore-sct
     assert verify.verify_image(store, f"{REPO}:v1", relaxed)[1]
+
+
+def _with_rekor_bundle(store: MemorySignatureStore, fake: FakeSigstore, public_pem: bytes, tag: str) -> None:
+    """Add a Rekor bundle annotation (as cosign does after uploading to Rekor) to the key-signed .sig layer."""
+    raw, mt = store.manifests[(REPO, tag)]
+    manifest = json.loads(raw)
+    layer = manifest["layers"][0]
+    payload = store.blobs[(REPO, layer["digest"])]
+    signature = base64.b64decode(layer["annotations"][legacy.ANN_SIGNATURE])
+    layer["annotations"][legacy.ANN_BUNDLE] = fake.rekor_bundle(payload, signature, public_pem, T0)
+    store.put_manifest(REPO, tag, json.dumps(manifest).encode(), mt)
+
+
+def test_key_signed_signature_with_rekor_bundle(world: tuple) -> None:
+    store, fake = world
+    pair = keys.generate_key_pair(b"")
+    result = sign.sign_image(
+        store, f"{REPO}:v1", keys.load_private_key(pair.private_pem, b""), now=T0, new_bundle_format=False
+    )
+    pub = keys.load_public_key(pair.public_pem)
+    strict = verify.Verifier(key=pub, ignore_tlog=False)
+    with pytest.raises(TransparencyLogError, match="no verifiable Rekor bundle"):
+        verify.verify_image(store, f"{REPO}:v1", strict)
+    _with_rekor_bundle(store, fake, pair.public_pem, result.location)
+    rooted = dataclasses.replace(strict, trusted_root=load_trusted_root(fake.trusted_root_json()))
+    assert verify.verify_image(store, f"{REPO}:v1", rooted)[1]
+    stranger = FakeSigstore(T0 - timedelta(days=1))
+    elsewhere = dataclasses.replace(strict, trusted_root=load_trusted_root(stranger.trusted_root_json()))
+    with pytest.raises(TransparencyLogError, match="not in the trusted root"):
+        verify.verify_image(store, f"{REPO}:v1", elsewhere)

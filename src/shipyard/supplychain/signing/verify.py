@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from cryptography import x509
 
-from shipyard.errors import DigestMismatchError, ShipyardError, VerificationError
+from shipyard.errors import NotFoundError, RegistryError, ShipyardError, VerificationError
 from shipyard.supplychain.signing import certs, legacy, referrer, sct, statements, tlog, tlogbody
 from shipyard.supplychain.signing.bundle import parse_bundle
 from shipyard.supplychain.signing.bundle_verify import BundlePolicy, verify_bundle
@@ -30,7 +30,7 @@ from shipyard.supplychain.signing.errors import (
     TransparencyLogError,
 )
 from shipyard.supplychain.signing.imageref import ImageRef, parse_image
-from shipyard.supplychain.signing.keys import PublicKey, verify_bytes
+from shipyard.supplychain.signing.keys import PublicKey, public_key_der, verify_bytes
 from shipyard.supplychain.signing.payload import SIMPLE_SIGNING_MEDIA_TYPE, check_claims, parse_payload
 from shipyard.supplychain.signing.storage import SignatureStore, resolve
 from shipyard.supplychain.signing.trustroot import TrustedRoot
@@ -59,8 +59,35 @@ class Verified:
     envelope: dict[str, Any] | None = None  # DSSE envelope JSON, as cosign prints it
 
 
-def _legacy_cert(layer: legacy.Layer, verifier: Verifier, payload: bytes, signature: bytes) -> PublicKey:
-    """Keyless legacy layer: chain, SET (from the bundle annotation), body and identity; returns the leaf key."""
+BodyCheck = Callable[[tlog.TlogEntry, bytes], None]  # (entry, signer's DER) -> raise if the body is not this signature
+
+
+def _legacy_entry(layer: legacy.Layer) -> tlog.TlogEntry | None:
+    """The Rekor entry in a ``dev.sigstore.cosign/bundle`` annotation (cosign ``pkg/cosign/bundle``)."""
+    raw_bundle = layer.annotations.get(legacy.ANN_BUNDLE)
+    if not raw_bundle:
+        return None
+    try:
+        doc = json.loads(raw_bundle)
+        payload = doc["Payload"]
+        body = base64.b64decode(payload["body"])
+        kind = json.loads(body)
+        return tlog.TlogEntry(
+            log_index=int(payload["logIndex"]),
+            log_id=bytes.fromhex(payload["logID"]),
+            kind=str(kind.get("kind", "")),
+            version=str(kind.get("apiVersion", "")),
+            integrated_time=int(payload["integratedTime"]),
+            set_signature=base64.b64decode(doc["SignedEntryTimestamp"]),
+            proof=None,
+            body=body,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:
+        raise TransparencyLogError(f"malformed dev.sigstore.cosign/bundle annotation: {exc}") from exc
+
+
+def _legacy_cert(layer: legacy.Layer, verifier: Verifier, check_body: BodyCheck) -> PublicKey:
+    """Keyless legacy layer: chain, SCT, SET (bundle annotation), entry body, identity; returns the leaf key."""
     root = verifier.trusted_root
     if root is None:
         raise CertificateError("signature carries a certificate; pass --trusted-root to verify it offline")
@@ -68,38 +95,29 @@ def _legacy_cert(layer: legacy.Layer, verifier: Verifier, payload: bytes, signat
     ca = certs.verify_chain(leaf, root.cas)
     if not verifier.ignore_sct:
         sct.verify_sct(leaf, ca.chain[0], root)
-    raw_bundle = layer.annotations.get(legacy.ANN_BUNDLE)
-    if not raw_bundle:
+    entry = _legacy_entry(layer)
+    if entry is None:
         raise TransparencyLogError("keyless signature has no Rekor bundle annotation: no trusted signing time")
-    try:
-        doc = json.loads(raw_bundle)
-        body = doc["Payload"]
-        entry = tlog.TlogEntry(
-            log_index=int(body["logIndex"]),
-            log_id=bytes.fromhex(body["logID"]),
-            kind="hashedrekord",
-            version="0.0.1",
-            integrated_time=int(body["integratedTime"]),
-            set_signature=base64.b64decode(doc["SignedEntryTimestamp"]),
-            proof=None,
-            body=base64.b64decode(body["body"]),
-        )
-    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
-        raise TransparencyLogError(f"malformed dev.sigstore.cosign/bundle annotation: {exc}") from exc
     tlog.verify_set(entry, root)
-    der = tlogbody.verifier_der(leaf, None)
-    tlogbody.check_hashedrekord(entry, hashlib.sha256(payload).digest(), signature, der)
+    check_body(entry, tlogbody.verifier_der(leaf, None))
     assert entry.integrated_at is not None
     certs.check_valid_at(leaf, entry.integrated_at, "Rekor integrated time")
     (verifier.identity or certs.IdentityPolicy()).check(leaf)
     return leaf.public_key()  # type: ignore[return-value]
 
 
-def _layer_key(layer: legacy.Layer, verifier: Verifier, data: bytes, signature: bytes) -> PublicKey:
+def _layer_key(layer: legacy.Layer, verifier: Verifier, check_body: BodyCheck) -> PublicKey:
     if verifier.key is not None:
+        entry = _legacy_entry(layer)
+        if entry is not None and verifier.trusted_root is not None:
+            # cosign checks a key-signed signature's Rekor bundle when it has the log's key.
+            tlog.verify_set(entry, verifier.trusted_root)
+            check_body(entry, tlogbody.verifier_der(None, public_key_der(verifier.key)))
+        elif not verifier.ignore_tlog:
+            raise TransparencyLogError("no verifiable Rekor bundle for this key-signed signature")
         return verifier.key
     if legacy.ANN_CERTIFICATE in layer.annotations:
-        return _legacy_cert(layer, verifier, data, signature)
+        return _legacy_cert(layer, verifier, check_body)
     raise VerificationError("no --key given and the signature carries no certificate")
 
 
@@ -111,7 +129,10 @@ def verify_legacy_signature(
         signature = base64.b64decode(layer.annotations.get(legacy.ANN_SIGNATURE, ""), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise VerificationError("signature annotation is not base64") from exc
-    key = _layer_key(layer, verifier, data, signature)
+    digest_of_payload = hashlib.sha256(data).digest()
+    key = _layer_key(
+        layer, verifier, lambda entry, der: tlogbody.check_hashedrekord(entry, digest_of_payload, signature, der)
+    )
     verify_bytes(key, signature, data)
     parsed = parse_payload(data)
     check_claims(parsed, digest, verifier.annotations)
@@ -124,7 +145,9 @@ def verify_legacy_attestation(
 ) -> Verified:
     data = legacy.fetch_layer(store, repo, layer)
     envelope = parse_envelope(data)
-    key = _layer_key(layer, verifier, data, envelope.signatures[0])
+    key = _layer_key(
+        layer, verifier, lambda entry, der: tlogbody.check_dsse(entry, envelope.payload, envelope.signatures, der)
+    )
     verify_envelope(envelope, key)
     statement = statements.parse_statement(envelope.payload)
     statements.check_subject(statement, digest, verifier.annotations)
@@ -137,7 +160,10 @@ def _bundle(found: referrer.FoundBundle, digest: str, verifier: Verifier) -> tup
         # cosign --insecure-ignore-tlog: a key-signed bundle's Rekor evidence is not checked without a trusted root.
         parsed = dataclasses.replace(parsed, tlog_entries=(), timestamps=())
     policy = BundlePolicy(
-        key=verifier.key, identity=verifier.identity, require_tlog=not verifier.ignore_tlog, ignore_sct=verifier.ignore_sct
+        key=verifier.key,
+        identity=verifier.identity,
+        require_tlog=not verifier.ignore_tlog,
+        ignore_sct=verifier.ignore_sct,
     )
     result = verify_bundle(
         parsed, verifier.trusted_root or _EMPTY_ROOT, policy, artifact_digest=bytes.fromhex(digest.split(":", 1)[1])
@@ -156,7 +182,7 @@ def _collect(attempts: list[Callable[[], T]]) -> list[T]:
     for attempt in attempts:
         try:
             ok.append(attempt())
-        except (VerificationError, DigestMismatchError) as exc:
+        except (VerificationError, RegistryError, NotFoundError) as exc:  # a missing blob fails that signature only
             failures.append(exc)
     if ok:
         return ok

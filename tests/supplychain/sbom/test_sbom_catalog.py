@@ -119,9 +119,10 @@ UPPER = [
 ]
 
 
-def test_layers_apply_whiteouts_and_opaque_dirs(rootfs: Path) -> None:
+@pytest.mark.parametrize("order", [1, -1], ids=["whiteouts-first", "whiteouts-after-siblings-layer.md"])
+def test_layers_apply_whiteouts_and_opaque_dirs(rootfs: Path, order: int) -> None:
     lower = _layer(_tar(_tree(rootfs), gz=True), "sha256:lower")
-    upper = _layer(_tar(UPPER), "sha256:upper")
+    upper = _layer(_tar(UPPER[::order]), "sha256:upper")
     src = LayeredSource([lower, upper], SourceInfo(SourceKind.IMAGE, "test"))
     pkgs = {(p.name, p.version): p for p in catalog(src).packages}
     assert ("tzdata", "2024a-0+deb12u1") not in pkgs
@@ -166,3 +167,13 @@ def test_oci_layout_source(rootfs: Path, tmp_path: Path) -> None:
     assert lodash.layer == sbom.source.layers[1]
     with pytest.raises(NotFoundError, match="no image named 'other'"):
         open_layout(tmp_path / "layout", "other")
+
+
+def test_os_release_symlink_as_in_debian(rootfs: Path) -> None:
+    # Debian ships /etc/os-release -> ../usr/lib/os-release; symlinks are never followed, the target is read.
+    (rootfs / "etc/os-release").unlink()
+    (rootfs / "usr/lib/os-release").write_text('ID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\n')
+    (rootfs / "etc/os-release").symlink_to("../usr/lib/os-release")
+    pkgs = {p.name: p for p in catalog(DirectorySource(rootfs)).packages}
+    assert pkgs["bash"].purl == "pkg:deb/ubuntu/bash@5.2.15-2%2Bb2?arch=amd64&distro=ubuntu-22.04"
+    assert pkgs["bash"].ecosystem == "Ubuntu:22.04"

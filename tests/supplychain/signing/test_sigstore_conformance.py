@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.testing.shared import SHARED
 from shipyard.errors import ShipyardError
 from shipyard.supplychain.signing import bundle, bundle_verify, certs, keys, trustroot
 from shipyard.supplychain.signing.errors import (
@@ -17,6 +16,7 @@ from shipyard.supplychain.signing.errors import (
     SignatureMismatchError,
     TransparencyLogError,
 )
+from shipyard.testing.shared import SHARED
 
 CONF = SHARED / "vectors/sigstore-conformance"
 IDENTITY = (

@@ -26,7 +26,9 @@ def _millis(sct: x509.certificate_transparency.SignedCertificateTimestamp) -> in
     return calendar.timegm(ts.timetuple()) * 1000 + ts.microsecond // 1000
 
 
-def signed_data(sct: x509.certificate_transparency.SignedCertificateTimestamp, leaf: x509.Certificate, issuer: x509.Certificate) -> bytes:
+def signed_data(
+    sct: x509.certificate_transparency.SignedCertificateTimestamp, leaf: x509.Certificate, issuer: x509.Certificate
+) -> bytes:
     issuer_key_hash = hashlib.sha256(
         issuer.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     ).digest()

@@ -122,3 +122,15 @@ def test_reader_rejects_other_documents(tmp_path: Path) -> None:
 )
 def test_element_ids_are_sanitised(parts: tuple[str, ...], want: str) -> None:
     assert element_id(*parts) == want
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["syft-TestSPDXJSONImageEncoder.spdx.json", "syft-TestCycloneDxImageEncoder.cdx.json"],
+    ids=["spdx", "cdx-1.7"],
+)
+def test_reads_syft_documents(shared: Path, name: str) -> None:
+    back = read_sbom(shared / "vectors/sbom" / name)
+    assert [(p.name, p.version, p.ecosystem) for p in back.packages] == [("package-2", "2.0.1", "Debian")]
+    assert back.source.name == "user-image-input"
+    assert back.notes == ("1 purl(s) that are invalid or of types shipyard does not match were skipped",)

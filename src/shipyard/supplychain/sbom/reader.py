@@ -106,8 +106,10 @@ def read_sbom(path: str | Path) -> Sbom:
         name, purls = _purls(doc)
     except SpecError as exc:
         raise SpecError(exc.issue.message, file=str(p)) from exc
+    # The image itself (pkg:oci/...) is the SBOM's subject, not one of its packages.
+    purls = [u for u in purls if not u.startswith("pkg:oci/")]
     packages = [pkg for purl in purls if (pkg := package_from_purl(purl, str(p))) is not None]
     skipped = len(purls) - len(packages)
-    notes = (f"{skipped} purl(s) of types shipyard does not match were skipped",) if skipped else ()
+    notes = (f"{skipped} purl(s) that are invalid or of types shipyard does not match were skipped",) if skipped else ()
     info = SourceInfo(kind=SourceKind.SBOM, name=name or p.name)
     return Sbom(source=info, packages=tuple(packages), notes=notes).sorted()

@@ -31,6 +31,7 @@ class Graph:
     order: list[str]
     parents: dict[str, tuple[str, ...]]
     children: dict[str, list[str]] = field(default_factory=dict)
+    refs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # task → (task, result) it consumes
 
     def roots(self) -> list[str]:
         return [t for t in self.order if not self.parents[t]]
@@ -79,9 +80,18 @@ def build(tasks: Sequence[PipelineTask], *, finally_names: Iterable[str] = ()) -
     fin = set(finally_names)
     issues: list[GraphIssue] = []
     parents: dict[str, tuple[str, ...]] = {}
+    refs: dict[str, list[tuple[str, str]]] = {}
     for i, pt in enumerate(tasks):
         seen: dict[str, None] = {}
-        for path, dep in dependencies(pt):
+        deps: list[tuple[tuple[str | int, ...], str]] = [(("runAfter", j), n) for j, n in enumerate(pt.run_after)]
+        consumed: list[tuple[str, str]] = []
+        for path, value in task_ref_sources(pt):
+            for ref in result_refs(value):
+                deps.append((path, ref[0]))
+                if ref not in consumed:
+                    consumed.append(ref)
+        refs[pt.name] = consumed
+        for path, dep in deps:
             if dep == pt.name:
                 issues.append(GraphIssue(i, path, f'task "{pt.name}" depends on itself'))
             elif dep in known:
@@ -99,7 +109,7 @@ def build(tasks: Sequence[PipelineTask], *, finally_names: Iterable[str] = ()) -
     for n, ps in parents.items():
         for p in ps:
             children[p].append(n)
-    graph = Graph(order=names, parents=parents, children=children)
+    graph = Graph(order=names, parents=parents, children=children, refs=refs)
     cycle = find_cycle(graph)
     if cycle:
         idx = names.index(cycle[0])

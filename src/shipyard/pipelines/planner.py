@@ -260,9 +260,11 @@ def _decide(state: RunState, pt: PipelineTask, *, finally_task: bool) -> Action:
 
 
 def _missing_refs(state: RunState, pt: PipelineTask, scope: dict[str, Any]) -> list[tuple[str, str]]:
+    refs = state.graph.refs.get(pt.name)
+    if refs is None:  # finally tasks are not in the DAG
+        refs = [ref for _, value in task_ref_sources(pt) for ref in result_refs(value)]
     missing: list[tuple[str, str]] = []
-    for _, value in task_ref_sources(pt):
-        for task, result in result_refs(value):
-            if lookup(scope, ("tasks", task, "results", result)) is None and (task, result) not in missing:
-                missing.append((task, result))
+    for task, result in refs:
+        if lookup(scope, ("tasks", task, "results", result)) is None and (task, result) not in missing:
+            missing.append((task, result))
     return missing

@@ -149,14 +149,21 @@ def references(value: Any) -> list[str]:
 
 
 def _walk(value: Any, fn: Callable[[str], None]) -> None:
-    if isinstance(value, str):
+    # Concrete types first: this runs over every field of every task when a large pipeline is loaded.
+    t = type(value)
+    if t is str:
         if "$(" in value:
             fn(value)
+    elif t is dict:
+        for v in value.values():
+            if type(v) is not str or "$(" in v:
+                _walk(v, fn)
+    elif t is list or t is tuple:
+        for v in value:
+            if type(v) is not str or "$(" in v:
+                _walk(v, fn)
     elif isinstance(value, Mapping):
         for v in value.values():
-            _walk(v, fn)
-    elif isinstance(value, list | tuple):
-        for v in value:
             _walk(v, fn)
 
 

@@ -216,8 +216,10 @@ def check_supported(spec: TaskSpec, where: str) -> None:
 def propagate_workspaces(spec: TaskSpec, available: Iterable[str]) -> TaskSpec:
     """An embedded spec that uses ``$(workspaces.w...)`` of a workspace it does not declare gets it declared
     (Tekton propagates workspaces to embedded specs, examples/v1/taskruns/propagating_workspaces.yaml)."""
-    declared = {w.name for w in spec.workspaces}
     names = set(available)
+    if not names:
+        return spec
+    declared = {w.name for w in spec.workspaces}
     used: list[str] = []
     for expr in references(spec.model_dump(by_alias=True, exclude_none=True)):
         parts = split_ref(expr)

@@ -159,5 +159,8 @@ class AnalysisRunReconciler:
         self.cluster.update(obj)
         return True
 
+    def due(self, now: float) -> set[tuple[str, str]]:
+        return {key for key, t in self._due.items() if t <= now}
+
     def wake_times(self) -> list[float]:
         return list(self._due.values())

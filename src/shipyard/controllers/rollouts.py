@@ -49,6 +49,8 @@ class RolloutController:
     on_event: Callable[[RecordedEvent], None] | None = None
     latencies: list[float] = field(default_factory=list)
     _due: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    _seen_rv: int | None = None
+    _informer: dict[str, tuple[list[Obj], list[Obj]]] | None = None
 
     def __post_init__(self) -> None:
         self.runs = AnalysisRunReconciler(self.cluster, self.clock, self.providers, self.secrets)
@@ -68,8 +70,12 @@ class RolloutController:
             return False
         ro = Rollout.model_validate({**obj, "status": None})
         now = self.clock.now()
-        owned_rs = [r for r in self.cluster.list(RS, namespace) if _owned_by(r, obj)]
-        owned_runs = [r for r in self.cluster.list(RUN, namespace) if _owned_by(r, obj)]
+        uid = obj["metadata"].get("uid")
+        if self._informer is not None:
+            owned_rs, owned_runs = self._informer.get(uid, ([], []))
+        else:
+            owned_rs = [r for r in self.cluster.list(RS, namespace) if _owned_by(r, obj)]
+            owned_runs = [r for r in self.cluster.list(RUN, namespace) if _owned_by(r, obj)]
         rss = [_rs_view(r) for r in owned_rs]
         runs = [_run_view(r) for r in owned_runs]
         try:
@@ -214,12 +220,51 @@ class RolloutController:
         )
 
     # -- the loop ------------------------------------------------------------------------------------------
+    def _work(self) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """Rollouts and runs to reconcile: what changed since the last pass (the watch), plus what is due."""
+        rollouts: set[tuple[str, str]] = set()
+        runs: set[tuple[str, str]] = set()
+        if self._seen_rv is None:
+            rollouts = {
+                (o["metadata"].get("namespace") or "", o["metadata"]["name"]) for o in self.cluster.list(ROLLOUT)
+            }
+            runs = {(o["metadata"].get("namespace") or "", o["metadata"]["name"]) for o in self.cluster.list(RUN)}
+            self._seen_rv = self.cluster.resource_version()
+        else:
+            events = self.cluster.changes(self._seen_rv)
+            if events:
+                self._seen_rv = max(e.resource_version for e in events)
+            for ev in events:
+                if ev.kind_key == ROLLOUT:
+                    rollouts.add((ev.namespace, ev.name))
+                    continue
+                if ev.kind_key == RUN:
+                    runs.add((ev.namespace, ev.name))
+                if ev.kind_key in (RUN, RS):
+                    for ref in (ev.object.get("metadata") or {}).get("ownerReferences") or []:
+                        if ref.get("kind") == "Rollout":
+                            rollouts.add((ev.namespace, str(ref.get("name"))))
+        now = self.clock.now()
+        rollouts |= {(ns, name) for (_, ns, name), t in self._due.items() if t <= now}
+        runs |= self.runs.due(now)
+        return rollouts, runs
+
     def sync_all(self) -> bool:
-        """One pass over every AnalysisRun and Rollout; True if anything was written."""
-        wrote = self.runs.sync_all()
-        for obj in self.cluster.list(ROLLOUT):
-            m = obj["metadata"]
-            wrote |= self.reconcile_rollout(m.get("namespace") or "", m["name"])
+        """One pass over the AnalysisRuns and Rollouts that changed or are due; True if anything was written."""
+        rollouts, runs = self._work()
+        wrote = False
+        for ns, name in sorted(runs):
+            obj = self.cluster.get(RUN, ns, name)
+            if obj is not None:
+                wrote |= self.runs.reconcile(obj)
+        if rollouts:
+            # one list per kind per pass, indexed by owner (an informer's cache), instead of one per reconcile
+            self._informer = _index_by_owner(self.cluster.list(RS), self.cluster.list(RUN))
+        try:
+            for ns, name in sorted(rollouts):
+                wrote |= self.reconcile_rollout(ns, name)
+        finally:
+            self._informer = None
         return wrote
 
     def settle(self, max_passes: int = 50) -> None:
@@ -231,6 +276,16 @@ class RolloutController:
     def next_wake(self) -> float | None:
         times = [t for t in self._due.values()] + self.runs.wake_times()
         return min(times) if times else None
+
+
+def _index_by_owner(rss: list[Obj], runs: list[Obj]) -> dict[str, tuple[list[Obj], list[Obj]]]:
+    out: dict[str, tuple[list[Obj], list[Obj]]] = {}
+    for which, objs in ((0, rss), (1, runs)):
+        for o in objs:
+            for ref in (o.get("metadata") or {}).get("ownerReferences") or []:
+                if ref.get("kind") == "Rollout" and ref.get("uid"):
+                    out.setdefault(str(ref["uid"]), ([], []))[which].append(o)
+    return out
 
 
 def _owned_by(child: Obj, owner: Obj) -> bool:

@@ -74,7 +74,7 @@ class PipelineService:
 
             executor = LocalExecutor()
         self.executor = executor
-        self.metrics = TektonMetrics(registry) if registry is not None else None
+        self.metrics = TektonMetrics.for_registry(registry) if registry is not None else None
         self.pool = ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="taskrun")
         self.on_log = on_log
         self.on_event = on_event

@@ -13,6 +13,9 @@ spec is labelled ``anonymous``. Buckets (code, not the docs): 10 s … 86400 s.
 
 from __future__ import annotations
 
+import weakref
+from typing import ClassVar
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 PREFIX = "tekton_pipelines_controller_"
@@ -28,6 +31,16 @@ def status_label(condition: dict[str, str]) -> str:
 
 
 class TektonMetrics:
+    _by_registry: ClassVar[weakref.WeakKeyDictionary[CollectorRegistry, TektonMetrics]] = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def for_registry(cls, registry: CollectorRegistry) -> TektonMetrics:
+        """One set of collectors per registry (registering the same names twice is an error in prometheus-client)."""
+        existing = cls._by_registry.get(registry)
+        if existing is None:
+            existing = cls._by_registry[registry] = cls(registry)
+        return existing
+
     def __init__(self, registry: CollectorRegistry) -> None:
         self.pipelinerun_duration = Histogram(
             PREFIX + "pipelinerun_duration_seconds",

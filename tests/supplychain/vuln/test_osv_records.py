@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
 
 from shipyard.errors import SpecError
-from shipyard.supplychain.vuln.cvss import Severity, base_score_v3, rating
+from shipyard.supplychain.vuln.cvss import Severity, base_score_v3, base_score_v4, rating
 from shipyard.supplychain.vuln.loading import load_record
 from shipyard.supplychain.vuln.osv import RangeType, parse_record
 from shipyard.supplychain.vuln.severity import assess
@@ -107,14 +108,57 @@ def test_yaml_record_with_timestamps(shared: Any) -> None:
     assert "0.12.01" in rec.affected[0].versions
 
 
-def test_severity_falls_back_to_database_label_for_cvss_v4() -> None:
-    rec = parse_record(
-        _rec(
-            severity=[{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}],
-            database_specific={"severity": "HIGH"},
-        )
+def test_cvss_v4_is_scored_and_a_bad_vector_falls_back_to_the_label() -> None:
+    v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+    got = assess(parse_record(_rec(severity=[{"type": "CVSS_V4", "score": v4}], database_specific={"severity": "LOW"})))
+    assert (got.severity, got.score, got.source) == (Severity.CRITICAL, 9.3, "cvss_v4")
+    bad = parse_record(
+        _rec(severity=[{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N"}], database_specific={"severity": "HIGH"})
     )
-    got = assess(rec)
-    assert (got.severity, got.score, got.source) == (Severity.HIGH, None, "database_specific")
-    assert got.vector.startswith("CVSS:4.0/")
+    got = assess(bad)
+    assert (got.severity, got.score, got.source, got.vector) == (
+        Severity.HIGH,
+        None,
+        "database_specific",
+        "CVSS:4.0/AV:N",
+    )
     assert assess(parse_record(_rec())).severity is Severity.UNKNOWN
+
+
+CVSS4 = [
+    ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3, "FIRST calculator default vector"),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N",
+        8.7,
+        "network DoS, as GitHub advisories score it",
+    ),
+    ("CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", 0.0, "no impact on any system: 0"),
+]
+
+
+@pytest.mark.parametrize(("vector", "score"), [pytest.param(v, s, id=why) for v, s, why in CVSS4])
+def test_cvss_v4_base_scores(vector: str, score: float) -> None:
+    assert base_score_v4(vector) == score
+
+
+@pytest.mark.parametrize(
+    "bad", ["CVSS:3.1/AV:N", "CVSS:4.0/AV:N", "CVSS:4.0/AV:Q/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"]
+)
+def test_malformed_v4_vectors(bad: str) -> None:
+    with pytest.raises(ValueError):
+        base_score_v4(bad)
+
+
+@pytest.mark.parametrize("version", ["3.0", "3.1"])
+def test_v3_scores_agree_with_an_independent_calculator_on_every_vector(version: str) -> None:
+    # Oracle: RedHat's `cvss` package over all 2,592 base-metric combinations.
+    from cvss import CVSS3  # type: ignore[import-untyped]
+
+    values = {"AV": "NALP", "AC": "LH", "PR": "NLH", "UI": "NR", "S": "UC", "C": "HLN", "I": "HLN", "A": "HLN"}
+    names = list(values)
+    mismatches = []
+    for combo in itertools.product(*values.values()):
+        vector = f"CVSS:{version}/" + "/".join(f"{n}:{v}" for n, v in zip(names, combo, strict=True))
+        if base_score_v3(vector) != float(CVSS3(vector).base_score):
+            mismatches.append(vector)
+    assert mismatches == []

@@ -1,7 +1,10 @@
-"""CVSS v3.0/v3.1 base scores from vector strings (FIRST CVSS v3.1 Specification §7.1, §7.4, Appendix A).
+"""CVSS base scores from vector strings.
 
-v3.1 rounds up with the floating-point-safe ``Roundup`` of Appendix A; v3.0 with a plain ceiling to one decimal.
-Qualitative ratings follow §5: 0 NONE, 0.1-3.9 LOW, 4.0-6.9 MEDIUM, 7.0-8.9 HIGH, 9.0-10 CRITICAL.
+v3.0/v3.1 are computed here (FIRST CVSS v3.1 Specification §7.1, §7.4, Appendix A): v3.1 rounds up with the
+floating-point-safe ``Roundup`` of Appendix A, v3.0 with a plain ceiling to one decimal. v4.0 scores come from
+the spec's macro-vector lookup and interpolation, as implemented by the ``cvss`` package (RedHat), wrapped so its
+errors are ``ValueError``s. Qualitative ratings (v3.1 §5, v4.0 §6 alike): 0 NONE, 0.1-3.9 LOW, 4.0-6.9 MEDIUM,
+7.0-8.9 HIGH, 9.0-10 CRITICAL.
 """
 
 from __future__ import annotations
@@ -92,6 +95,19 @@ def base_score_v3(vector: str) -> float:
     roundup = _roundup_31 if parts[0] == "CVSS:3.1" else _roundup_30
     total = impact + exploitability
     return roundup(min(1.08 * total if scope_changed else total, 10.0))
+
+
+def base_score_v4(vector: str) -> float:
+    """Base score (CVSS-B) of a ``CVSS:4.0/...`` vector; ``ValueError`` when it is malformed."""
+    from cvss import CVSS4  # type: ignore[import-untyped]
+    from cvss.exceptions import CVSSError  # type: ignore[import-untyped]
+
+    if not vector.strip().startswith("CVSS:4.0/"):
+        raise ValueError(f"not a CVSS v4.0 vector: {vector!r}")
+    try:
+        return float(CVSS4(vector.strip()).base_score)
+    except CVSSError as exc:
+        raise ValueError(f"malformed CVSS v4.0 vector {vector!r}: {exc}") from exc
 
 
 def rating(score: float) -> Severity:

@@ -2,7 +2,7 @@
 
 One run; one rule per vulnerability id (``ruleIndex`` into the deduplicated list), ``name``
 ``OsPackageVulnerability`` for distro packages else ``LanguageSpecificPackageVulnerability``; rule
-``properties.security-severity`` = the CVSS v3 base score ``%.1f``, else Trivy's fixed map (CRITICAL 9.5,
+``properties.security-severity`` = the CVSS base score ``%.1f``, else Trivy's fixed map (CRITICAL 9.5,
 HIGH 8.0, MEDIUM 5.5, LOW 2.0, other 0.0); levels CRITICAL/HIGH → error, MEDIUM → warning, LOW/UNKNOWN → note.
 Results point at the file that evidenced the package (line 1 when unknown), under ``ROOTPATH``.
 """
@@ -54,6 +54,8 @@ def _rule(f: Finding) -> dict[str, Any]:
         props["cvssv3_baseScore"] = f.severity.score
     elif f.severity.vector.startswith("CVSS:4"):
         props["cvssv40_vector"] = f.severity.vector
+        if f.severity.score is not None:
+            props["cvssv40_baseScore"] = f.severity.score
     rule: dict[str, Any] = {
         "id": f.id,
         "name": "OsPackageVulnerability" if f.package.type in _OS_TYPES else "LanguageSpecificPackageVulnerability",

@@ -1,16 +1,14 @@
-"""A finding's severity: computed from the CVSS v3 vector the record carries (the package's own
-``affected[].severity`` first, then the record's), else the record's qualitative label
-(``database_specific.severity``, GitHub's LOW/MODERATE/HIGH/CRITICAL), else UNKNOWN.
-
-CVSS v4 base scores need the specification's macro-vector lookup table; shipyard does not compute them and
-falls back to the record's label, keeping the vector for the report.
+"""A finding's severity: computed from the CVSS vector the record carries (the package's own
+``affected[].severity`` first, then the record's; a v3.x vector before a v4.0 one, as Trivy prefers v3), else
+the record's qualitative label (``database_specific.severity``, GitHub's LOW/MODERATE/HIGH/CRITICAL), else
+UNKNOWN. A vector that does not parse is skipped, never guessed at.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shipyard.supplychain.vuln.cvss import Severity, base_score_v3, rating
+from shipyard.supplychain.vuln.cvss import Severity, base_score_v3, base_score_v4, rating
 from shipyard.supplychain.vuln.osv import Affected, SeverityScore, Vulnerability
 
 
@@ -31,6 +29,13 @@ def assess(record: Vulnerability, affected: Affected | None = None) -> Assessed:
             except ValueError:
                 continue
             return Assessed(rating(score), score, s.score, "cvss_v3")
+    for s in scores:
+        if s.type == "CVSS_V4":
+            try:
+                score = base_score_v4(s.score)
+            except ValueError:
+                continue
+            return Assessed(rating(score), score, s.score, "cvss_v4")
     vector = next((s.score for s in scores if s.type == "CVSS_V4"), "")
     if record.database_severity:
         try:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from shipyard.testing.shared import SHARED
 from shipyard.controllers.pipelines import PipelineService
 from shipyard.resources.loader import load_file
+from shipyard.testing.shared import SHARED
 
 CORPUS = SHARED / "corpus" / "tekton"
 FILES = sorted(str(p.relative_to(CORPUS)) for p in CORPUS.rglob("*.yaml"))

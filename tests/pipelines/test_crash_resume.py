@@ -59,9 +59,7 @@ def test_kill_9_then_resume(tmp_path: Path) -> None:
     home = tmp_path / "home"
     out = tmp_path / "out"
     out.mkdir()
-    tasks = "".join(
-        TASK.format(i=i, run_after=f"        runAfter: [t{i - 1}]\n" if i > 1 else "") for i in range(1, 6)
-    )
+    tasks = "".join(TASK.format(i=i, run_after=f"        runAfter: [t{i - 1}]\n" if i > 1 else "") for i in range(1, 6))
     f = tmp_path / "run.yaml"
     f.write_text(PIPELINE.format(tasks=tasks))
     env = {**os.environ, "SHIPYARD_HOME": str(home)}

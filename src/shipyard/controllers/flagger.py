@@ -98,8 +98,9 @@ class FlaggerController:
                 target["spec"]["replicas"] = want
                 self.cluster.update(target)
         if plan.promote:
-            primary = copy.deepcopy(self.cluster.get(DEPLOY, ns, primary_name))
-            if primary is not None:
+            current = self.cluster.get(DEPLOY, ns, primary_name)
+            if current is not None:
+                primary = copy.deepcopy(current)
                 tpl = copy.deepcopy(target["spec"]["template"])
                 tpl.setdefault("metadata", {}).setdefault("labels", {})["app"] = primary_name
                 primary["spec"]["template"] = tpl

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 
 from shipyard.pipelines.resolve import Catalog, new_run_state
 from shipyard.pipelines.simulate import simulate
-from shipyard.pipelines.state import RunState, TaskRunRecord, TRState
+from shipyard.pipelines.state import Cancel, RunState, TaskRunRecord, TRState
 from shipyard.pipelines.status import pipelinerun_status
 from shipyard.pipelines.substitution import Value
 from shipyard.resources.tekton import PipelineRun
@@ -294,3 +294,22 @@ def test_matrix_fan_out_order_include_and_aggregated_results() -> None:
         "plan9/-",
     ]
     assert use["n"] == "7"
+
+
+@pytest.mark.parametrize(
+    ("how", "reason", "finally_runs"),
+    [
+        (Cancel.stopped_run_finally, "PipelineRun was gracefully stopped", True),
+        (Cancel.cancelled_run_finally, "PipelineRun was gracefully cancelled", True),
+    ],
+    ids=["StoppedRunFinally", "CancelledRunFinally"],
+)
+def test_graceful_stop_and_cancel_run_finally(how: Cancel, reason: str, finally_runs: bool) -> None:
+    """docs/pipelineruns.md "Gracefully cancelling/stopping": no new DAG task, finally runs, reason Cancelled."""
+    state = run_state([t("a"), t("b", runAfter=["a"])], [t("f")])
+    state.cancel = how
+    started = simulate(state)
+    cond, skips = finished(state)
+    assert (cond["status"], cond["reason"], cond["message"]) == ("False", "Cancelled", 'PipelineRun "pr" was cancelled')
+    assert skips == {"a": reason, "b": reason}
+    assert ("pr-f" in started) is finally_runs

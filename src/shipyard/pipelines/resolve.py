@@ -183,6 +183,8 @@ def new_run_state(
                 "InvalidWorkspaceBindings",
                 f'pipeline requires workspace with name "{w.name}" be provided by pipelinerun',
             )
-    if model.spec.status == "Cancelled":
-        state.cancel = Cancel.cancelled
+    if model.spec.status == "PipelineRunPending":
+        raise UnsupportedError(f'PipelineRun {name}: status "PipelineRunPending" (do not start yet) is not supported')
+    if model.spec.status is not None:
+        state.cancel = Cancel(model.spec.status)  # Cancelled | CancelledRunFinally | StoppedRunFinally
     return state

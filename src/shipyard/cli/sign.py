@@ -17,7 +17,7 @@ import typer
 
 from shipyard.cli.output import err_console
 from shipyard.controllers.signature_registry import RegistrySignatureStore
-from shipyard.errors import SpecError
+from shipyard.errors import SpecError, UnsupportedError
 from shipyard.registry.client import RegistryClient
 from shipyard.registry.http import ClientOptions
 from shipyard.store.files import atomic_write_bytes
@@ -26,7 +26,9 @@ from shipyard.supplychain.signing.trustroot import load_trusted_root
 
 app = typer.Typer(name="sign", help="Cosign-compatible image signatures and attestations.", no_args_is_help=True)
 
-KeyOpt = Annotated[Path, typer.Option("--key", help="cosign.key (sign) or cosign.pub (verify)")]
+KeyOpt = Annotated[
+    Path | None, typer.Option("--key", help="cosign.key (keyless signing needs Fulcio and is not offered)")
+]
 BundleOpt = Annotated[
     str,
     typer.Option(
@@ -80,6 +82,15 @@ def _read(path: Path, what: str) -> bytes:
         raise SpecError(f"cannot read {what}: {exc.strerror}", file=str(path)) from exc
 
 
+def _private_key(path: Path | None) -> keys.PrivateKey:
+    if path is None:
+        raise UnsupportedError(
+            "keyless signing needs Fulcio and Rekor online, which shipyard does not do; pass --key cosign.key "
+            "(keyless signatures made by cosign can be verified with --trusted-root)"
+        )
+    return keys.load_private_key(_read(path, "the private key"), _password())
+
+
 def _store(insecure: bool) -> RegistrySignatureStore:
     return RegistrySignatureStore(RegistryClient(ClientOptions(insecure=insecure)))
 
@@ -105,13 +116,13 @@ def generate_key_pair(
 @app.command("sign")
 def sign_cmd(
     image: str,
-    key: KeyOpt,
+    key: KeyOpt = None,
     annotations: AnnOpt = None,
     new_bundle_format: BundleOpt = "true",
     insecure: InsecureOpt = False,
 ) -> None:
     """Sign IMAGE (a tag is resolved to its digest first)."""
-    private = keys.load_private_key(_read(key, "the private key"), _password())
+    private = _private_key(key)
     result = sign.sign_image(
         _store(insecure),
         image,
@@ -133,16 +144,16 @@ def sign_cmd(
 @app.command("attest")
 def attest_cmd(
     image: str,
-    key: KeyOpt,
     predicate: Annotated[Path, typer.Option("--predicate", help="predicate file")],
     type_: Annotated[
         str, typer.Option("--type", help="spdxjson|cyclonedx|slsaprovenance|slsaprovenance1|custom|URI")
     ] = "custom",
+    key: KeyOpt = None,
     new_bundle_format: BundleOpt = "true",
     insecure: InsecureOpt = False,
 ) -> None:
     """Attest PREDICATE about IMAGE as an in-toto statement in a DSSE envelope."""
-    private = keys.load_private_key(_read(key, "the private key"), _password())
+    private = _private_key(key)
     result = sign.attest_image(
         _store(insecure),
         image,
@@ -157,7 +168,9 @@ def attest_cmd(
             f"Resolved tag {result.resolved_from_tag} to digest {result.image.digest}", markup=False, soft_wrap=True
         )
     err_console.print(
-        f"Pushing attestation to: {result.image.repository} ({result.layout}: {result.location})", markup=False
+        f"Pushing attestation to: {result.image.repository} ({result.layout}: {result.location})",
+        markup=False,
+        soft_wrap=True,
     )
 
 
@@ -249,7 +262,7 @@ def verify_cmd(
     )
     ref, found = verify.verify_image(_store(insecure), image, v)
     _checks(str(ref), key is not None)
-    typer.echo(json.dumps([f.payload for f in found], separators=(",", ":")))
+    typer.echo(json.dumps([verify.cosign_output(f) for f in found], separators=(",", ":")))
 
 
 @app.command("verify-attestation")

@@ -43,7 +43,7 @@ class BlobSource:
     def from_path(cls, path: Path) -> BlobSource:
         return cls(path.stat().st_size, path=path)
 
-    def chunks(self, offset: int, length: int, piece: int = 1 << 20) -> Iterator[bytes]:
+    def chunks(self, offset: int, length: int, piece: int = 4 << 20) -> Iterator[bytes]:
         if self.data is not None:
             for start in range(offset, offset + length, piece):
                 yield self.data[start : min(start + piece, offset + length)]

@@ -35,7 +35,7 @@ class ClientOptions:
     backoff: float = 0.05  # seconds; doubled per attempt
     timeout: float = 120.0
     chunk_size: int = 32 << 20  # PATCH size for chunked uploads
-    monolithic_max: int = 64 << 20  # blobs up to this size go in one PUT
+    monolithic_max: int = 1 << 30  # blobs up to this size stream in one PUT (resumed by PATCH if it breaks)
     sleep: Callable[[float], None] = time.sleep
 
 

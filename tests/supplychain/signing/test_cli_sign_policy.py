@@ -115,6 +115,8 @@ def test_cli_failures_are_clear(registry: RunningRegistry, tmp_path: Path) -> No
     assert wrong.returncode == 1 and "wrong password" in wrong.stderr
     unsigned = run(["sign", "verify", "--key", "cosign.pub", image], tmp_path)
     assert unsigned.returncode == 1 and "no signatures found" in unsigned.stderr and unsigned.stdout == ""
+    keyless = run(["sign", "sign", image], tmp_path)
+    assert keyless.returncode == 1 and "keyless signing needs Fulcio" in keyless.stderr
     (tmp_path / "broken.pub").write_text("-----BEGIN PUBLIC KEY-----\nMFkw\n")
     broken = run(["sign", "verify", "--key", "broken.pub", image], tmp_path)
     assert broken.returncode == 1 and "truncated" in broken.stderr

@@ -87,6 +87,8 @@ def test_keyless_legacy_signature_verifies(world: tuple) -> None:
     digest = fake.sign_legacy(store, f"{REPO}:v1", identity=WORKFLOW, issuer=GHA, at=T0)
     ref, found = verify.verify_image(store, f"{REPO}:v1", _verifier(fake))
     assert ref.digest == digest and found[0].certificate is not None
+    printed = verify.cosign_output(found[0])  # cosign verify's augmented optional section
+    assert printed["optional"] == {"Subject": WORKFLOW, "Issuer": GHA, "1.3.6.1.4.1.57264.1.1": GHA}
 
 
 def test_keyless_wrong_issuer_and_identity(world: tuple) -> None:

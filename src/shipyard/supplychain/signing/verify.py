@@ -250,3 +250,27 @@ def verify_attestations(
         if not results:
             raise NoSignaturesError(f"no matching attestations of type {predicate_type} for {ref}")
     return ref, results
+
+
+def cosign_output(found: Verified) -> dict[str, Any]:
+    """What ``cosign verify`` prints for a signature: a simple-signing payload's ``optional`` gains the certificate's
+    ``Subject`` (first SAN), ``Issuer`` and the Fulcio extensions by OID and by name (``verify/common.go``)."""
+    payload = dict(found.payload)
+    cert = found.certificate
+    if cert is None or "critical" not in payload:
+        return payload
+    optional = dict(payload.get("optional") or {})
+    sans = certs.san_values(cert)
+    if sans:
+        optional["Subject"] = sans[0]
+    issuer = certs.issuer_of(cert)
+    if issuer:
+        optional["Issuer"] = issuer
+        optional["1.3.6.1.4.1.57264.1.1"] = issuer
+    for name, oid in certs.GITHUB_EXTENSIONS.items():
+        value = certs.extension_value(cert, oid)
+        if value is not None:
+            optional[oid] = value
+            optional[name] = value
+    payload["optional"] = optional
+    return payload

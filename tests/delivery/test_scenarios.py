@@ -520,3 +520,40 @@ def test_A21_blue_green_scale_down_delay_revision_limit() -> None:
     update(b, "app:v5")
     b.advance(3)
     assert b.counts()[2] == 0 and b.counts()[3] == 0 and b.counts()[4] == 1
+
+
+def test_A13_dynamic_stable_scale() -> None:
+    """TestCanaryDynamicStableScale: stable shrinks as the canary weight grows."""
+    b = RolloutBench()
+    b.apply(service("r-canary"), service("r-stable"), ingress())
+    steps = [{"setWeight": 25}, {"pause": {}}, {"setWeight": 75}, {"pause": {}}]
+    healthy(b, rollout(replicas=4, canary={**routed(), "dynamicStableScale": True, "steps": steps}))
+    update(b)
+    b.advance(3)
+    assert b.status("r")["phase"] == "Paused" and b.counts() == {1: 3, 2: 1}
+    b.act("r", "promote")
+    b.advance(4)
+    st = b.status("r")
+    assert st["currentStepIndex"] == 3 and b.counts() == {1: 1, 2: 3}
+    assert st["canary"]["weights"]["canary"]["weight"] == 75
+
+
+def test_undo_to_stable_skips_the_steps() -> None:
+    """kubectl argo rollouts undo while paused: the stable template comes back, steps are skipped."""
+    from shipyard.delivery import actions
+
+    b = RolloutBench()
+    healthy(b, rollout(replicas=2, canary={"steps": [{"setWeight": 50}, {"pause": {}}]}))
+    update(b)
+    b.advance(3)
+    assert b.status("r")["phase"] == "Paused"
+    obj = b.rollout("r")
+    new, message = actions.undo(obj, b.cluster.list("apps/ReplicaSet", "default"))
+    assert message == "rollout 'r' undo"
+    b.cluster.update(new)
+    b.advance(3)
+    st = b.status("r")
+    assert st["phase"] == "Healthy"
+    assert st["stableRS"] == st["currentPodHash"]
+    assert "SkipSteps" in b.reasons()
+    assert max(b.counts()) == 3  # the old template came back as revision 3

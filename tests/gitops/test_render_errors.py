@@ -42,9 +42,12 @@ def tree(root: Path, files: dict[str, str]) -> Path:
          "environment lookups"),
         ({"kustomization.yaml": "resources:\n- a.yaml\nlabels:\n- pairs: {a: b}\n  fields:\n  - path: x\n", "a.yaml": CM},
          UnsupportedError, "fields"),
+        ({"kustomization.yaml": "images:\n- name: app\n  newTag: 1.10\n"}, SpecError, r"images\[0\]\.newTag: must be a string"),
+        ({"kustomization.yaml": "commonLabels:\n  version: 1\n"}, SpecError, "commonLabels.version: must be a string"),
     ],
     ids=["unknown-field", "helm", "missing-file", "remote", "duplicate-id", "generator-escape", "smp-no-match",
-         "json6902-no-target", "cycle", "component-kind", "malformed-manifest", "env-without-value", "labels-fields"],
+         "json6902-no-target", "cycle", "component-kind", "malformed-manifest", "env-without-value", "labels-fields",
+         "numeric-newTag-like-kustomize", "numeric-label"],
 )  # fmt: skip
 def test_bad_kustomizations(tmp_path: Path, files: dict[str, str], error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):

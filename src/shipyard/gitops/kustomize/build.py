@@ -70,6 +70,7 @@ class Builder:
                 raise SpecError(
                     f"unknown field{did_you_mean(key, SUPPORTED)}", file=str(kfile), line=doc.line_of((key,)), path=key
                 )
+        _check_types(doc, k)
         return doc, k
 
     def build(self, directory: str | Path) -> list[dict[str, Any]]:
@@ -273,6 +274,41 @@ class Builder:
                 keep_name = r.name
                 r.obj = merged
                 r.meta["name"] = keep_name
+
+
+_STRINGS = ("namespace", "namePrefix", "nameSuffix")
+_STRING_MAPS = ("commonLabels", "commonAnnotations")
+_IMAGE_FIELDS = ("name", "newName", "newTag", "digest", "tagSuffix")
+
+
+def _check_types(doc: Document, k: dict[str, Any]) -> None:
+    """kustomize decodes the kustomization into typed Go structs: an unquoted ``newTag: 1.10`` or ``version: 1``
+    label is an error there, not a silently reformatted number."""
+
+    def bad(path: tuple[str | int, ...], want: str) -> SpecError:
+        return SpecError(f"must be {want} (quote it)", file=doc.file, line=doc.line_of(path),
+                         path=".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "["))  # fmt: skip
+
+    for key in _STRINGS:
+        if key in k and not isinstance(k[key], str):
+            raise bad((key,), "a string")
+    for key in _STRING_MAPS:
+        if key in k:
+            if not isinstance(k[key], dict):
+                raise bad((key,), "a mapping of strings")
+            for lk, lv in k[key].items():
+                if not isinstance(lv, str):
+                    raise bad((key, lk), "a string")
+    for key in ("images", "imageTags"):
+        for i, entry in enumerate(k.get(key) or []):
+            if not isinstance(entry, dict):
+                raise bad((key, i), "a mapping")
+            for f in _IMAGE_FIELDS:
+                if f in entry and not isinstance(entry[f], str):
+                    raise bad((key, i, f), "a string")
+    for key in ("resources", "bases", "components", "patchesStrategicMerge"):
+        if key in k and not isinstance(k[key], list):
+            raise bad((key,), "a list")
 
 
 def build(directory: str | Path) -> list[dict[str, Any]]:

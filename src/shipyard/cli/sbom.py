@@ -3,6 +3,8 @@
 SOURCE forms (shared with ``shipyard scan``):
   ``oci:DIR[:REF]``       an OCI image layout directory (skopeo's syntax)
   ``dir:PATH`` / ``PATH`` a root filesystem directory (a directory holding ``oci-layout`` is read as a layout)
+  ``oci-archive:FILE[:REF]``, ``docker-archive:FILE[:TAG]``, ``FILE.tar``  an image saved as one tar (skopeo,
+                          ``docker save``), read in place
   ``registry:REF``        pulled into the content store (``$SHIPYARD_HOME/images``) first, then read from it
   ``NAME``                an image named in the content store
 
@@ -23,6 +25,7 @@ from shipyard.clock import rfc3339
 from shipyard.errors import NotFoundError, SpecError
 from shipyard.store.files import atomic_write_text
 from shipyard.store.sboms import SbomStore
+from shipyard.supplychain.sbom.archive import open_archive
 from shipyard.supplychain.sbom.catalog import catalog, select
 from shipyard.supplychain.sbom.cyclonedx import to_cyclonedx_json
 from shipyard.supplychain.sbom.model import Sbom
@@ -68,6 +71,10 @@ def open_source(spec: str) -> Source:
         # containers/image: the path ends at the first colon; the rest (which may hold colons) names the image.
         path, sep, ref = spec[4:].partition(":")
         return open_layout(path, ref if sep and ref else None)
+    for prefix in ("oci-archive:", "docker-archive:"):
+        if spec.startswith(prefix):
+            path, sep, ref = spec[len(prefix) :].partition(":")
+            return open_archive(path, ref if sep and ref else None)
     if spec.startswith("dir:"):
         return DirectorySource(spec[4:])
     if spec.startswith("registry:"):
@@ -75,6 +82,8 @@ def open_source(spec: str) -> Source:
     p = Path(spec)
     if p.is_dir():
         return open_layout(p) if (p / "oci-layout").is_file() else DirectorySource(p)
+    if p.is_file() and p.suffix == ".tar":
+        return open_archive(p)
     if (store_root() / "index.json").is_file():
         try:
             return open_layout(store_root(), spec)

@@ -7,11 +7,13 @@ import gzip
 import hashlib
 import io
 import json
+import tarfile
 from pathlib import Path
 
 import pytest
 
-from shipyard.errors import NotFoundError, SpecError
+from shipyard.errors import NotFoundError, SpecError, UnsupportedError
+from shipyard.supplychain.sbom.archive import open_archive
 from shipyard.supplychain.sbom.catalog import catalog, select
 from shipyard.supplychain.sbom.layers import Layer, LayeredSource
 from shipyard.supplychain.sbom.model import SourceInfo, SourceKind
@@ -177,3 +179,63 @@ def test_os_release_symlink_as_in_debian(rootfs: Path) -> None:
     pkgs = {p.name: p for p in catalog(DirectorySource(rootfs)).packages}
     assert pkgs["bash"].purl == "pkg:deb/ubuntu/bash@5.2.15-2%2Bb2?arch=amd64&distro=ubuntu-22.04"
     assert pkgs["bash"].ecosystem == "Ubuntu:22.04"
+
+
+def _outer_tar(path: Path, files: dict[str, bytes]) -> Path:
+    with tarfile.open(path, "w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_oci_archive_read_in_place(rootfs: Path, tmp_path: Path) -> None:
+    layers = [_tar(_tree(rootfs), gz=True), _tar(UPPER, gz=True)]
+    digest = write_layout(tmp_path / "layout", layers, ref="app:v1")
+    files = {
+        p.relative_to(tmp_path / "layout").as_posix(): p.read_bytes()
+        for p in (tmp_path / "layout").rglob("*")
+        if p.is_file()
+    }
+    archive = _outer_tar(tmp_path / "app.tar", files)
+    sbom = catalog(open_archive(archive, "app:v1"))
+    assert sbom.source.digest == digest
+    assert ("lodash", "4.17.21") in {(p.name, p.version) for p in sbom.packages}
+
+
+def test_legacy_docker_archive(rootfs: Path, tmp_path: Path) -> None:
+    lower, upper = _tar(_tree(rootfs)), _tar(UPPER)  # docker save writes uncompressed layer.tar files
+    config = json.dumps(
+        {"rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(x).hexdigest() for x in (lower, upper)]}}
+    ).encode()
+    manifest = [{"Config": "abc.json", "RepoTags": ["demo/app:1.0"], "Layers": ["l1/layer.tar", "l2/layer.tar"]}]
+    archive = _outer_tar(
+        tmp_path / "docker.tar",
+        {
+            "manifest.json": json.dumps(manifest).encode(),
+            "abc.json": config,
+            "l1/layer.tar": lower,
+            "l2/layer.tar": upper,
+        },
+    )
+    sbom = catalog(open_archive(archive))
+    assert sbom.source.name == "demo/app:1.0" and sbom.source.digest is None
+    lodash = next(p for p in sbom.packages if p.name == "lodash" and p.version == "4.17.21")
+    assert lodash.layer == "sha256:" + hashlib.sha256(upper).hexdigest()
+    with pytest.raises(NotFoundError, match="no image tagged 'other:1'"):
+        open_archive(archive, "other:1")
+
+
+def test_archives_must_be_plain_and_whole(tmp_path: Path) -> None:
+    gz = tmp_path / "img.tar.gz"
+    gz.write_bytes(gzip.compress(b"x" * 100))
+    with pytest.raises(UnsupportedError, match="compressed"):
+        open_archive(gz)
+    empty = _outer_tar(tmp_path / "empty.tar", {"hello.txt": b"hi"})
+    with pytest.raises(NotFoundError, match="neither an OCI archive"):
+        open_archive(empty)
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(_outer_tar(tmp_path / "full.tar", {"manifest.json": b"[" * 5000}).read_bytes()[:700])
+    with pytest.raises(SpecError, match="truncated"):
+        open_archive(cut)

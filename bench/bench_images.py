@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from shipyard.images.build.builder import Builder
-from shipyard.images.build.importer import import_rootfs
-from shipyard.images.build.state import BuildRequest
+from shipyard.images.builder.builder import Builder
+from shipyard.images.builder.importer import import_rootfs
+from shipyard.images.builder.state import BuildRequest
 from shipyard.images.layout import OciLayout
 from shipyard.images.reference import parse_reference
 from shipyard.registry.client import RegistryClient

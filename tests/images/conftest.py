@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.images.build.importer import import_rootfs
+from shipyard.images.builder.importer import import_rootfs
 from shipyard.images.layout import OciLayout
 
 BUSYBOX = "/bin/busybox"

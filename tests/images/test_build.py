@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from shipyard.errors import ExecutionError, NotFoundError, SpecError
-from shipyard.images.build.builder import Builder
-from shipyard.images.build.importer import import_rootfs
-from shipyard.images.build.state import BuildRequest, BuildResult
+from shipyard.images.builder.builder import Builder
+from shipyard.images.builder.importer import import_rootfs
+from shipyard.images.builder.state import BuildRequest, BuildResult
 from shipyard.images.layout import OciLayout
 from shipyard.images.oci import Platform
 from shipyard.runtime.rootfs import RuncRunner

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from shipyard.errors import SpecError
-from shipyard.images.build.builder import Builder
-from shipyard.images.build.context import BuildContext
-from shipyard.images.build.fs import apply_layer, resolve_in_root
-from shipyard.images.build.state import BuildRequest
+from shipyard.images.builder.builder import Builder
+from shipyard.images.builder.context import BuildContext
+from shipyard.images.builder.fs import apply_layer, resolve_in_root
+from shipyard.images.builder.state import BuildRequest
 from shipyard.images.layout import OciLayout
 
 

@@ -28,9 +28,9 @@ from shipyard.cli.image_store import register
 from shipyard.cli.output import OutputFormat, console, emit, err_console
 from shipyard.cli.registry import record_push
 from shipyard.errors import SpecError
-from shipyard.images.build.builder import Builder
-from shipyard.images.build.importer import import_rootfs
-from shipyard.images.build.state import BuildRequest, StepRecord
+from shipyard.images.builder.builder import Builder
+from shipyard.images.builder.importer import import_rootfs
+from shipyard.images.builder.state import BuildRequest, StepRecord
 from shipyard.images.oci import ANNOTATION_CREATED, ANNOTATION_REVISION, ANNOTATION_SOURCE, Platform
 from shipyard.images.reference import parse_reference
 from shipyard.images.tags import (

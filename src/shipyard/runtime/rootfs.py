@@ -5,7 +5,7 @@ uts and mount namespaces; the host network namespace for ``--network=default|hos
 ``/proc``, ``/dev``, ``/dev/pts``, ``/dev/shm`` and ``/sys`` mounted; no terminal) and runs ``runc run``. We run
 as root, so no user namespace. ``ChrootRunner`` is the fallback when runc is absent: ``unshare --fork --pid
 --mount --mount-proc=/proc --root=R --wd=CWD --setuid --setgid``. Both stream output lines to a callback and
-return the exit code; both implement ``shipyard.images.build.state.RunInRootfs``.
+return the exit code; both implement ``shipyard.images.builder.state.RunInRootfs``.
 """
 
 from __future__ import annotations

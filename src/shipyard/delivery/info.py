@@ -159,15 +159,13 @@ def render(view: dict[str, Any]) -> str:
     if view["setWeight"] is not None:
         lines.append(f"{'  SetWeight:':<17}{view['setWeight']}")
         lines.append(f"{'  ActualWeight:':<17}{view['actualWeight'] if view['actualWeight'] is not None else 0}")
-    images = [
-        (img, tag)
-        for rev in view["revisions"]
-        for img in rev["images"]
-        for tag in rev["tags"]
-        if not tag.startswith("delay")
-    ]
-    for i, (img, tag) in enumerate(images):
-        lines.append(f"{'Images:' if i == 0 else '':<17}{img} ({tag})")
+    images: list[tuple[str, list[str]]] = []
+    for rev in view["revisions"]:
+        tags = [t for t in rev["tags"] if not t.startswith("delay")]
+        if tags:
+            images += [(img, tags) for img in rev["images"]]
+    for i, (img, tags) in enumerate(images):
+        lines.append(f"{'Images:' if i == 0 else '':<17}{img} ({', '.join(tags)})")
     lines.append("Replicas:")
     for key in ("desired", "current", "updated", "ready", "available"):
         lines.append(f"{'  ' + key.capitalize() + ':':<17}{view[key]}")

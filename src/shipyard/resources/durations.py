@@ -12,6 +12,8 @@ _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 def parse_duration(text: str) -> float:
     """Seconds; raises ValueError with Go's wording for a malformed duration."""
     s = text.strip()
+    if not s:
+        raise ValueError(f'time: invalid duration "{text}"')
     if s in ("0", "+0", "-0"):
         return 0.0
     sign = 1.0

@@ -127,3 +127,15 @@ def test_whole_shared_osv_data(db: VulnDB, shared: Path) -> None:
     status = db.status(now=NOW)
     assert status.records == 6952 and status.ecosystems == {"Go": 4291, "PyPI": 2661}
     assert {r.id for r in db.lookup("Go", "golang.org/x/net")} >= {"GO-2020-0014", "GO-2021-0238"}
+
+
+def test_reimporting_a_source_replaces_its_snapshot(db: VulnDB, tmp_path: Path) -> None:
+    src = tmp_path / "osv"
+    src.mkdir()
+    for rid in ("A-1", "A-2"):
+        (src / f"{rid}.json").write_bytes(_record(rid))
+    db.import_paths([src], now=NOW)
+    (src / "A-2.json").unlink()  # withdrawn upstream and deleted from the snapshot
+    db.import_paths([src], now=NOW + DAY)
+    assert [r.id for r in db.lookup("PyPI", "demo")] == ["A-1"]
+    assert db.status(now=NOW + DAY).records == 1

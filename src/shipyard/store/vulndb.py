@@ -3,7 +3,8 @@
 ``import_paths`` reads OSV JSON/YAML from files, directories and tarballs (streamed member by member, never
 extracted), validates every record, and writes them all in one transaction: a malformed record, a hostile member
 name (absolute, ``..``, links and devices named like records) or a truncated tarball fails the import with
-nothing written. Records are keyed by id (a later import of the same id replaces it) and indexed by (ecosystem,
+nothing written. Records are keyed by id (a later import of the same id replaces it; importing a source again
+replaces everything it held) and indexed by (ecosystem,
 normal name) for each ``affected`` package, which is how ``lookup`` — the matcher's ``AdvisorySource`` — finds
 them. ``status`` reports sources, counts per ecosystem, import time and whether the data is older than allowed.
 """
@@ -122,6 +123,13 @@ class VulnDB:
             parsed.extend((source, r) for r in records)
             counts.append(SourceStatus(source, len(records), now))
         with self.db.transaction() as conn:
+            # A source imported again is a new snapshot of it: records it no longer holds go away.
+            for s in counts:
+                conn.execute(
+                    "DELETE FROM vulndb_affected WHERE record_id IN (SELECT id FROM vulndb_records WHERE source = ?)",
+                    (s.path,),
+                )
+                conn.execute("DELETE FROM vulndb_records WHERE source = ?", (s.path,))
             for source, rec in parsed:
                 conn.execute("DELETE FROM vulndb_affected WHERE record_id = ?", (rec.id,))
                 conn.execute(

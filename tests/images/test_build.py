@@ -225,3 +225,14 @@ def test_expansion_errors_carry_the_line(store: OciLayout, tmp_path: Path) -> No
     with pytest.raises(SpecError) as err:
         build(store, ctx, "FROM busybox:base\n\nENV X=${NOPE:?is required}\n")
     assert err.value.issue.line == 3 and err.value.issue.file == "Dockerfile"
+
+
+def test_chroot_fallback_builds_the_same_image(store: OciLayout, tmp_path: Path) -> None:
+    from shipyard.runtime.rootfs import ChrootRunner
+
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    text = "FROM busybox:base\nRUN mkdir /made && echo one > /made/file && rm /etc/group\n"
+    with_runc = build(store, ctx, text)
+    fallback = Builder(store, ChrootRunner()).build(BuildRequest(context=ctx, dockerfile_text=text, no_cache=True))
+    assert fallback.digest == with_runc.digest

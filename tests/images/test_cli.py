@@ -146,3 +146,19 @@ def test_bad_dockerfile_is_a_clean_error(tmp_path: Path) -> None:
     (ctx / "Dockerfile").write_text("FROM scratch\nCOPY --bogus a b\n")
     result = runner.invoke(app, ["image", "build", str(ctx)])
     assert result.exit_code != 0
+
+
+def test_build_pulls_a_missing_base_from_the_registry(
+    busybox_rootfs: Path, tmp_path: Path, registry: RunningRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("image", "import-rootfs", str(busybox_rootfs), "-t", "busybox:base")
+    base = registry.repo("base/busybox", "1")
+    run("image", "push", "busybox:base", base)
+    monkeypatch.setenv("SHIPYARD_HOME", str(tmp_path / "fresh-home"))  # an empty store
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(f"FROM {base}\nRUN echo pulled > /pulled\n")
+    out = run("image", "build", str(ctx), "-t", "pulled:1", "-o", "json")
+    names = [i["name"] for i in run("image", "ls", "-o", "json")]
+    assert f"{registry.host}/base/busybox:1" in names and "docker.io/library/pulled:1" in names
+    assert out["digest"].startswith("sha256:")

@@ -31,8 +31,8 @@ from shipyard.errors import SpecError
 from shipyard.images.builder.builder import Builder
 from shipyard.images.builder.importer import import_rootfs
 from shipyard.images.builder.state import BuildRequest, StepRecord
-from shipyard.images.oci import ANNOTATION_CREATED, ANNOTATION_REVISION, ANNOTATION_SOURCE, Platform
-from shipyard.images.reference import parse_reference
+from shipyard.images.oci import ANNOTATION_CREATED, ANNOTATION_REVISION, ANNOTATION_SOURCE, Descriptor, Platform
+from shipyard.images.reference import Reference, parse_reference
 from shipyard.images.tags import (
     GitContext,
     compute_version,
@@ -42,7 +42,7 @@ from shipyard.images.tags import (
     parse_flavor,
     parse_tag_spec,
 )
-from shipyard.registry.transfer import push_image
+from shipyard.registry.transfer import pull_image, push_image
 from shipyard.runtime.rootfs import default_runner
 
 app = typer.Typer(
@@ -118,7 +118,13 @@ def build(
         no_cache=no_cache,
         source_date_epoch=epoch,
     )
-    result = Builder(store, default_runner(), on_step=on_step, on_output=on_output).build(req)
+
+    def fetch_base(ref: Reference, _platform: Platform) -> Descriptor:
+        # FROM an image the store lacks: pull it (every platform; the builder picks its own).
+        with client(insecure) as c, RichTransfer(not quiet) as prog:
+            return pull_image(c, ref, store, progress=prog)
+
+    result = Builder(store, default_runner(), fetch_base=fetch_base, on_step=on_step, on_output=on_output).build(req)
     pushed: list[dict[str, str]] = []
     if push:
         if not tag:

@@ -136,9 +136,25 @@ class GitCache:
         key = hashlib.sha256(url.encode()).hexdigest()[:16]
         return self.root / "mirrors" / f"{key}.git"
 
-    def fetch(self, url: str) -> Path:
+    def fetch(self, url: str, *, wait: bool = True) -> Path:
+        """Create or refresh the mirror. With ``wait=False`` an existing mirror that another writer is refreshing
+        is used as it is: a workspace fetches its branch tip from the remote itself, the mirror only saves
+        transferring objects again."""
         mirror = self._mirror(url)
-        with _lock(mirror.with_suffix(".lock")):
+        lock_path = mirror.with_suffix(".lock")
+        if not wait and (mirror / "HEAD").exists():
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(lock_path, "a+") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return mirror
+                try:
+                    Git(mirror).run("remote", "update", "--prune")
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+            return mirror
+        with _lock(lock_path):
             if not (mirror / "HEAD").exists():
                 mirror.parent.mkdir(parents=True, exist_ok=True)
                 Git(mirror.parent).run("clone", "-q", "--mirror", url, str(mirror))
@@ -147,7 +163,7 @@ class GitCache:
         return mirror
 
     def workspace(self, url: str, branch: str) -> Workspace:
-        mirror = self.fetch(url)
+        mirror = self.fetch(url, wait=False)
         path = self.root / "work" / uuid.uuid4().hex
         path.parent.mkdir(parents=True, exist_ok=True)
         Git(path.parent).run("clone", "-q", "--shared", "--no-checkout", str(mirror), str(path))

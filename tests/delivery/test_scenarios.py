@@ -557,3 +557,75 @@ def test_undo_to_stable_skips_the_steps() -> None:
     assert st["stableRS"] == st["currentPodHash"]
     assert "SkipSteps" in b.reasons()
     assert max(b.counts()) == 3  # the old template came back as revision 3
+
+
+def test_A7_progress_deadline_abort() -> None:
+    """progressDeadlineAbort: the deadline also aborts, with the timeout as the detail."""
+    b = RolloutBench()
+    healthy(
+        b,
+        rollout(
+            replicas=2,
+            canary={"steps": [{"setWeight": 50}, {"pause": {}}]},
+            progressDeadlineSeconds=10,
+            progressDeadlineAbort=True,
+        ),
+    )
+    b.kubelet.ready_seconds = 10_000
+    update(b)
+    b.advance(15)
+    st = b.status("r")
+    assert st["phase"] == "Degraded" and st["abort"] is True
+    assert st["message"].startswith('RolloutAborted: Rollout aborted update to revision 2: ReplicaSet "r-')
+    assert st["message"].endswith('" has timed out progressing.')
+
+
+def test_experiment_step_is_invalid_spec_not_a_crash() -> None:
+    b = RolloutBench()
+    b.apply(rollout(canary={"steps": [{"experiment": {"templates": []}}]}))
+    b.settle()
+    st = b.status("r")
+    assert st["phase"] == "Degraded"
+    assert st["message"] == "InvalidSpec: spec.strategy.canary.steps[0]: experiment steps are not supported yet"
+
+
+def test_secret_arg_read_from_the_cluster_and_redacted() -> None:
+    import base64
+
+    from shipyard.errors import ProviderError
+    from shipyard.testing.rollouts import FixedProvider
+
+    seen: list[str] = []
+
+    class Echo(FixedProvider):
+        def measure(self, metric: Any, *, now: float) -> Any:
+            seen.append(metric.provider["job"]["token"])
+            raise ProviderError(f"denied for token {metric.provider['job']['token']}")
+
+    b = RolloutBench(providers={"job": Echo({})})
+    b.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "creds", "namespace": "default"},
+            "data": {"token": base64.b64encode(b"s3cret").decode()},
+        }
+    )
+    b.apply(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisTemplate",
+            "metadata": {"name": "t", "namespace": "default"},
+            "spec": {
+                "args": [{"name": "token", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "token"}}}],
+                "metrics": [{"name": "m", "provider": {"job": {"token": "{{args.token}}"}}}],
+            },
+        }
+    )
+    healthy(b, rollout(canary={"steps": [{"analysis": {"templates": [{"templateName": "t"}]}}]}))
+    update(b)
+    b.advance(2)
+    run = b.runs()[0]
+    assert seen and seen[0] == "s3cret"
+    message = run["status"]["metricResults"][0]["measurements"][0]["message"]
+    assert message == "denied for token *****"

@@ -130,10 +130,11 @@ class AnalysisRunReconciler:
         if due is not None and now < due and not (obj.get("spec") or {}).get("terminate") and obj.get("status"):
             return False
         run = AnalysisRun.model_validate({**obj, "status": None})
-        secrets = None
-        if self.secrets is not None:
-            lookup = self.secrets
-            secrets = lambda secret, key: lookup(ns, secret, key)  # noqa: E731
+        lookup = self.secrets or self._cluster_secret
+
+        def secrets(secret: str, key: str) -> str:
+            return lookup(ns, secret, key)
+
         outcome = reconcile_run(run.spec, status, now=now, measure=self.measure, secrets=secrets)
         if outcome.next_at is not None:
             self._due[(ns, name)] = outcome.next_at
@@ -158,6 +159,24 @@ class AnalysisRunReconciler:
         obj["spec"]["terminate"] = True
         self.cluster.update(obj)
         return True
+
+    def _cluster_secret(self, ns: str, name: str, key: str) -> str:
+        """``valueFrom.secretKeyRef`` read from a Secret in the run's namespace (``data`` is base64)."""
+        import base64
+        import binascii
+
+        secret = self.cluster.get("Secret", ns, name)
+        if secret is None:
+            raise NotFoundError(f'secret "{name}" not found in namespace "{ns}"')
+        if key in (secret.get("stringData") or {}):
+            return str(secret["stringData"][key])
+        raw = (secret.get("data") or {}).get(key)
+        if raw is None:
+            raise NotFoundError(f'secret "{name}" has no key "{key}"')
+        try:
+            return base64.b64decode(raw, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise NotFoundError(f'secret "{name}" key "{key}" is not valid base64 text') from exc
 
     def due(self, now: float) -> set[tuple[str, str]]:
         return {key for key, t in self._due.items() if t <= now}

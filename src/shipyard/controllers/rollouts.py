@@ -79,6 +79,7 @@ class RolloutController:
         rss = [_rs_view(r) for r in owned_rs]
         runs = [_run_view(r) for r in owned_runs]
         try:
+            router_for(ro)  # an unsupported router is an InvalidSpec, not a crash
             plan = plan_rollout(ro, obj.get("status"), rss, runs, now=now)
         except ShipyardError as exc:
             return self._invalid(obj, str(exc))

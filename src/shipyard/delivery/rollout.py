@@ -36,6 +36,11 @@ def plan_rollout(
     before = _progress_signature(st)
     if ro.spec.workload_ref is not None:
         raise UnsupportedError("spec.workloadRef is not supported yet; inline the pod template in spec.template")
+    canary_spec = ro.spec.strategy.canary
+    for i, step in enumerate(canary_spec.steps if canary_spec is not None else []):
+        if step.experiment is not None or step.plugin is not None:
+            what = "experiment" if step.experiment is not None else "plugin"
+            raise UnsupportedError(f"spec.strategy.canary.steps[{i}]: {what} steps are not supported yet")
     template = ro.spec.template or {}
     collisions = int(st.get("collisionCount") or 0)
     pod_hash = pod_template_hash(template, collisions)

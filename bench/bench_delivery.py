@@ -6,6 +6,7 @@ scripted healthy metrics. Measures every reconcile; the baseline in the same run
 from __future__ import annotations
 
 import copy
+import functools
 import statistics
 import time
 from pathlib import Path
@@ -25,21 +26,25 @@ N = int(__import__("os").environ.get("BENCH_DELIVERY_N", "1000"))
 DATA = Path(__file__).resolve().parents[1] / "tests" / "delivery" / "data"
 
 
+@functools.cache
+def _seed_docs() -> tuple[dict[str, Any], ...]:
+    return tuple(d.data for f in ("short-analysistemplate.yaml", "short-rollout.yaml") for d in load_file(DATA / f))
+
+
 def _objects(i: int) -> list[dict[str, Any]]:
     ns = f"shop-{i}"
-    docs = [
-        copy.deepcopy(d.data)
-        for f in ("short-analysistemplate.yaml", "short-rollout.yaml")
-        for d in load_file(DATA / f)
-    ]
+    docs = [copy.deepcopy(d) for d in _seed_docs()]
     for d in docs:
         d["metadata"]["namespace"] = ns
-    svc = lambda n: {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": n, "namespace": ns},
-        "spec": {"selector": {"app": "order-service"}},
-    }
+
+    def svc(n: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": n, "namespace": ns},
+            "spec": {"selector": {"app": "order-service"}},
+        }
+
     ingress = {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",

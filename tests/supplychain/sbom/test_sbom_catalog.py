@@ -239,3 +239,22 @@ def test_archives_must_be_plain_and_whole(tmp_path: Path) -> None:
     cut.write_bytes(_outer_tar(tmp_path / "full.tar", {"manifest.json": b"[" * 5000}).read_bytes()[:700])
     with pytest.raises(SpecError, match="truncated"):
         open_archive(cut)
+
+
+def test_hard_links_in_a_layer_share_their_target_bytes() -> None:
+    buf = io.BytesIO()
+    meta = b"Metadata-Version: 2.1\nName: linked\nVersion: 1.0\n"
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("usr/lib/python3/a/linked-1.0.dist-info/METADATA")
+        info.size = len(meta)
+        tar.addfile(info, io.BytesIO(meta))
+        link = tarfile.TarInfo("usr/lib/python3/b/linked-1.0.dist-info/METADATA")
+        link.type = tarfile.LNKTYPE
+        link.linkname = "usr/lib/python3/a/linked-1.0.dist-info/METADATA"
+        tar.addfile(link)
+    src = LayeredSource([_layer(buf.getvalue(), "l")], SourceInfo(SourceKind.IMAGE, "x"))
+    paths = [p.locations[0].path for p in catalog(src).packages]
+    assert paths == [
+        "/usr/lib/python3/a/linked-1.0.dist-info/METADATA",
+        "/usr/lib/python3/b/linked-1.0.dist-info/METADATA",
+    ]

@@ -135,10 +135,15 @@ class LayeredSource:
                     elif member.isreg() or member.islnk():
                         entry = FileEntry(path, member.size, member.mode & 0o7777, layer.id)
                         adds[path] = entry
-                        if wanted is not None and member.isreg() and wanted(entry):
-                            fh = tar.extractfile(member)
-                            blob = fh.read() if fh is not None else b""
-                            if retain is None or retain(entry, blob):
+                        if wanted is not None and wanted(entry):
+                            if member.isreg():
+                                fh = tar.extractfile(member)
+                                blob: bytes | None = fh.read() if fh is not None else b""
+                            else:
+                                # A hard link shares an earlier member's bytes (same tar): reuse them if kept.
+                                target = normalise(member.linkname)
+                                blob = add_data.get(target) if target else None
+                            if blob is not None and (retain is None or retain(entry, blob)):
                                 add_data[path] = blob
             # Whiteouts only affect lower layers, wherever they sit in this layer's tar.
             for gone in removed:

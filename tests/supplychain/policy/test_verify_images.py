@@ -378,3 +378,32 @@ def test_seed_policy_with_the_demo_key(two_keys: list) -> None:
     assert ok.allowed and ok.containers[0].pinned == f"127.0.0.1:5000/demo/app:v1@{digest}"
     refused = engine.evaluate(pod("127.0.0.1:5000/demo/unsigned:v1", namespace="staging"))
     assert not refused.allowed and "demo/unsigned:v1" in refused.message() and ".entries[0].keys" in refused.message()
+
+
+@pytest.mark.parametrize(
+    ("needle", "replacement", "message"),
+    [
+        (
+            "      match:",
+            "      preconditions:\n        all: [{key: a, operator: Equals, value: a}]\n      match:",
+            "preconditions",
+        ),
+        (
+            "          mutateDigest: true",
+            "          mutateDigest: true\n          imageRegistryCredentials:\n            secrets: [regcred]",
+            "imageRegistryCredentials",
+        ),
+        (
+            "    - name: check-image-signature",
+            "    - name: check-image-signature\n      validate:\n        message: x",
+            "only verifyImages",
+        ),
+    ],
+    ids=["rule preconditions", "registry credential secrets", "validate rules"],
+)
+def test_fields_shipyard_does_not_evaluate_are_named(needle: str, replacement: str, message: str) -> None:
+    text = (DATA / "seed-clusterpolicy.yaml").read_text().replace(needle, replacement, 1)
+    (doc,) = loads(text, "unsupported.yaml")
+    engine = PolicyEngine([load_policy(doc)], MemorySignatureStore())
+    with pytest.raises(UnsupportedError, match=message):
+        engine.evaluate(pod(f"{ECR}/order-service:v1.4.2"))

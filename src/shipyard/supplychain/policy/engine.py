@@ -150,9 +150,21 @@ class PolicyEngine:
     ) -> list[tuple[ContainerDecision, dict[str, Any] | None]]:
         if rule.validate_ or rule.mutate or rule.generate:
             raise UnsupportedError(f"rule {rule.name}: only verifyImages rules are evaluated by shipyard")
+        if rule.preconditions or rule.context:
+            raise UnsupportedError(f"rule {rule.name}: preconditions and context are not evaluated by shipyard")
+        if policy.spec.validation_failure_action_overrides:
+            raise UnsupportedError(f"policy {policy.metadata.name}: validationFailureActionOverrides is not supported")
         action = policy.spec.validation_failure_action.capitalize()
         out: list[tuple[ContainerDecision, dict[str, Any] | None]] = []
         for iv in rule.verify_images:
+            creds = iv.image_registry_credentials or {}
+            if creds.get("secrets") or creds.get("providers"):
+                raise UnsupportedError(
+                    f"rule {rule.name}: imageRegistryCredentials secrets/providers are not supported "
+                    "(shipyard uses ~/.docker/config.json)"
+                )
+            if iv.validate_:
+                raise UnsupportedError(f"rule {rule.name}: verifyImages.validate is not supported")
             if iv.type == "Notary":
                 raise UnsupportedError(f"rule {rule.name}: verifyImages type Notary is not supported")
             if iv.repository or iv.key or iv.image:

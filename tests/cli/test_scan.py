@@ -203,4 +203,13 @@ def test_scan_image_from_a_registry(
     # pulled into the content store, so a plain name works afterwards
     again = runner.invoke(app, ["sbom", str(ref), "-o", "cyclonedx-json"])
     assert again.exit_code == 0 and json.loads(again.stdout)["metadata"]["component"]["version"] == digest
-    assert (shipyard_home / "images" / "index.json").is_file()
+    assert (shipyard_home / "oci" / "index.json").is_file()
+
+
+def test_scan_an_image_named_in_the_content_store(imported: None, rootfs: Path, shipyard_home: Path) -> None:
+    from shipyard.images.layout import OciLayout, store_path
+
+    digest = write_layout(store_path(shipyard_home), [tar_bytes(directory_entries(rootfs))], ref="demo/app:v1")
+    assert OciLayout(store_path(shipyard_home)).resolve("demo/app:v1").digest == digest  # the store reads it too
+    result = runner.invoke(app, ["scan", "demo/app:v1", "--severity", "CRITICAL", "--exit-code", "1"])
+    assert result.exit_code == 1 and "CVE-2019-10744" in result.output

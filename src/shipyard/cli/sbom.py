@@ -5,7 +5,7 @@ SOURCE forms (shared with ``shipyard scan``):
   ``dir:PATH`` / ``PATH`` a root filesystem directory (a directory holding ``oci-layout`` is read as a layout)
   ``oci-archive:FILE[:REF]``, ``docker-archive:FILE[:TAG]``, ``FILE.tar``  an image saved as one tar (skopeo,
                           ``docker save``), read in place
-  ``registry:REF``        pulled into the content store (``$SHIPYARD_HOME/images``) first, then read from it
+  ``registry:REF``        pulled into the content store (``$SHIPYARD_HOME/oci``) first, then read from it
   ``NAME``                an image named in the content store
 
 SBOMs of images are also kept under ``$SHIPYARD_HOME/sboms/sha256/<manifest>/`` for signing to attest.
@@ -47,7 +47,10 @@ def home() -> Path:
 
 
 def store_root() -> Path:
-    return home() / "images"
+    """The content store (``shipyard image``'s OCI layout)."""
+    from shipyard.images.layout import store_path
+
+    return store_path(home())
 
 
 def _pull(reference: str) -> Source:

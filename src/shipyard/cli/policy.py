@@ -24,6 +24,8 @@ from shipyard.registry.http import ClientOptions
 from shipyard.resources.kyverno import ClusterPolicy, load_policy
 from shipyard.resources.loader import load_documents
 from shipyard.supplychain.policy.engine import Decision, PolicyEngine
+from shipyard.supplychain.policy.rewrite import with_key_attestor
+from shipyard.supplychain.signing.keys import load_public_keys
 from shipyard.supplychain.signing.trustroot import load_trusted_root
 
 app = typer.Typer(
@@ -35,6 +37,14 @@ RootOpt = Annotated[
     Path | None, typer.Option("--trusted-root", help="Sigstore trusted_root.json for keyless attestors")
 ]
 InsecureOpt = Annotated[bool, typer.Option("--insecure", help="plain HTTP / no TLS verification for registries")]
+KeyOpt = Annotated[
+    Path | None,
+    typer.Option("--key", help="shipyard extension: replace the policies' keyless attestors with this cosign.pub"),
+]
+RefsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--image-reference", help="with --key: replace imageReferences (repeatable)"),
+]
 
 
 def _engine(policies: list[ClusterPolicy], trusted_root: Path | None, insecure: bool) -> PolicyEngine:
@@ -48,7 +58,9 @@ def _engine(policies: list[ClusterPolicy], trusted_root: Path | None, insecure: 
     return PolicyEngine(policies, store, trusted_root=root)
 
 
-def _split(files: list[Path]) -> tuple[list[ClusterPolicy], list[dict[str, Any]]]:
+def _split(
+    files: list[Path], key: Path | None = None, image_references: list[str] | None = None
+) -> tuple[list[ClusterPolicy], list[dict[str, Any]]]:
     policies: list[ClusterPolicy] = []
     resources: list[dict[str, Any]] = []
     for doc in load_documents(list(files)):
@@ -58,6 +70,15 @@ def _split(files: list[Path]) -> tuple[list[ClusterPolicy], list[dict[str, Any]]
             resources.append(doc.data)
     if not policies:
         raise SpecError("no kyverno.io ClusterPolicy or Policy among the files (-f)")
+    if key is not None:
+        try:
+            pem = key.read_bytes()
+        except OSError as exc:
+            raise SpecError(f"cannot read the public key: {exc.strerror}", file=str(key)) from exc
+        load_public_keys(pem)  # a broken key is an error now, not a denial later
+        policies = [with_key_attestor(p, pem, image_references=image_references or None) for p in policies]
+    elif image_references:
+        raise SpecError("--image-reference only applies together with --key")
     return policies, resources
 
 
@@ -88,9 +109,11 @@ def check(
     trusted_root: RootOpt = None,
     insecure: InsecureOpt = False,
     output: Annotated[OutputFormat | None, typer.Option("-o", "--output")] = None,
+    key: KeyOpt = None,
+    image_reference: RefsOpt = None,
 ) -> None:
     """Decide, per container, whether the workloads in the files would be admitted."""
-    policies, resources = _split(files)
+    policies, resources = _split(files, key, image_reference)
     if not resources:
         raise SpecError("no Pod, Deployment or Rollout among the files (-f)")
     engine = _engine(policies, trusted_root, insecure)
@@ -132,9 +155,11 @@ def serve(
     tls_key: Annotated[Path | None, typer.Option("--tls-key")] = None,
     trusted_root: RootOpt = None,
     insecure: InsecureOpt = False,
+    key: KeyOpt = None,
+    image_reference: RefsOpt = None,
 ) -> None:
     """Serve AdmissionReview v1 on 127.0.0.1:PORT until interrupted."""
-    policies, _ = _split(files)
+    policies, _ = _split(files, key, image_reference)
     server = AdmissionServer(_engine(policies, trusted_root, insecure), port=port, tls_cert=tls_cert, tls_key=tls_key)
 
     def _stop(signum: int, frame: FrameType | None) -> None:

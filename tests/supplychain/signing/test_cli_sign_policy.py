@@ -174,3 +174,32 @@ def test_cli_policy_check(registry: RunningRegistry, tmp_path: Path) -> None:
         in bad.stdout
     )
     assert ".attestors[0].entries[0].keys" in bad.stdout and "no signatures found" in bad.stdout
+
+
+def test_cli_policy_check_seed_policy_with_demo_key(registry: RunningRegistry, tmp_path: Path) -> None:
+    """The demo's deploy gate: the seed's ClusterPolicy, its keyless attestor swapped for the demo key."""
+    digest = push(registry, "cli/seeded", "v1")
+    push(registry, "cli/seeded-unsigned", "v1")
+    assert run(["sign", "generate-key-pair"], tmp_path).returncode == 0
+    assert run(["sign", "sign", "--key", "cosign.key", registry.repo("cli/seeded", "v1")], tmp_path).returncode == 0
+    seed = Path(__file__).parents[1] / "policy" / "data" / "seed-clusterpolicy.yaml"
+    for name, image in (("ok", registry.repo("cli/seeded", "v1")), ("no", registry.repo("cli/seeded-unsigned", "v1"))):
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": "staging"},
+            "spec": {"containers": [{"name": "app", "image": image}]},
+        }
+        (tmp_path / f"{name}.yaml").write_text(json.dumps(pod))
+    args = ["policy", "check", "-f", str(seed), "--key", "cosign.pub", "--image-reference", f"{registry.host}/*"]
+    ok = run([*args, "-f", "ok.yaml"], tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.strip() == f"Pod/staging/ok container app: admitted {registry.repo('cli/seeded', 'v1')}@{digest}"
+    refused = run([*args, "-f", "no.yaml", "-o", "json"], tmp_path)
+    assert refused.returncode == 1
+    (view,) = json.loads(refused.stdout)
+    assert view["allowed"] is False and view["containers"][0]["status"] == "fail"
+    assert (
+        "check-image-signature" in view["containers"][0]["policy"]
+        and "no signatures found" in view["containers"][0]["message"]
+    )

@@ -164,3 +164,30 @@ def test_host_files_are_visible_but_writes_stay_in_the_sandbox(tmp_path: Path) -
     assert outcomes[0].reason is TerminationReason.completed
     assert [line[2] for line in lines] == ["from-host", "changed"]
     assert host_file.read_text() == "from-host\n"
+
+
+@pytest.mark.parametrize(
+    ("step", "mounts", "expected"),
+    [
+        (StepSpec("step-a", "alpine", command=["true"]), (), False),
+        (StepSpec("step-a", "alpine", script="echo x > /tekton/results/r"), (), True),
+        (StepSpec("step-a", "alpine", command=["true"], working_dir="/src"), (), True),
+        (StepSpec("step-a", "alpine", command=["true"], env={"D": "/workspace/source"}), (), True),
+        (StepSpec("step-a", "alpine", args=["/data/x"], command=["cat"]), (Mount("/data", Path("/tmp")),), True),
+        (StepSpec("step-a", "alpine", command=["true"]), (Mount("/data", Path("/tmp"), read_only=True),), True),
+    ],
+    ids=["plain", "results-path", "working-dir", "env-path", "mount-path", "read-only-mount"],
+)
+def test_only_steps_that_can_tell_need_the_sandbox(step: StepSpec, mounts: tuple[Mount, ...], expected: bool) -> None:
+    from shipyard.runtime.sandbox import needs_isolation
+
+    assert needs_isolation([step], _sandbox(Path("/nonexistent"), mounts)) is expected
+
+
+@pytest.mark.skipif(not namespace_available(), reason="needs root")
+def test_home_is_the_promised_path_in_the_sandbox_and_real_on_the_host(tmp_path: Path) -> None:
+    outcomes, _lines, sandbox = _run(
+        tmp_path, [StepSpec("step-h", "alpine", command=["sh"], args=["-c", 'touch "$HOME/x"'])], Isolation.auto
+    )
+    assert outcomes[0].reason is TerminationReason.completed
+    assert (sandbox.tekton_dir / "home" / "x").exists()

@@ -66,7 +66,7 @@ class LocalExecutor:
             if not link.is_symlink():
                 link.symlink_to(step.name)
 
-        view = open_view(sandbox, self.isolation)
+        view = open_view(sandbox, self.isolation, steps)
         outcomes: list[StepOutcome] = []
         try:
             stop_reason: TerminationReason | None = None
@@ -149,8 +149,8 @@ class LocalExecutor:
             argv = self._argv(index, step, sandbox, view)
             cwd = self._workdir(step)
             view.host_path(cwd).mkdir(parents=True, exist_ok=True)
-            env = {"PATH": DEFAULT_PATH, "HOME": "/tekton/home"}
-            env.update({k: view.rewrite(v) for k, v in step.env.items()})
+            env = {"PATH": DEFAULT_PATH, "HOME": "/tekton/home", **step.env}
+            env = {k: view.rewrite(v) for k, v in env.items()}
             spawn_argv, host_cwd = view.enter(argv, cwd)
             proc = subprocess.Popen(
                 spawn_argv,

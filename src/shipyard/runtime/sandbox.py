@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from shipyard.errors import ExecutionError
-from shipyard.runtime.base import Mount, Sandbox
+from shipyard.runtime.base import Mount, Sandbox, StepSpec
 
 
 class Isolation(enum.StrEnum):
@@ -228,9 +228,26 @@ class NamespaceView(PathView):
             shutil.rmtree(self.sandbox.root_dir / d, ignore_errors=True)
 
 
-def open_view(sandbox: Sandbox, isolation: Isolation) -> PathView:
+def needs_isolation(steps: Sequence[StepSpec], sandbox: Sandbox) -> bool:
+    """Whether any step can tell a sandbox from the host: it names a promised path (``/tekton``, ``/workspace``, a
+    workspace mount), sets a workingDir (``$PWD`` must read as written), or a workspace must be read-only. Steps
+    that do none of these run directly on the host, which saves the namespace set-up (tens of milliseconds)."""
+    if any(m.read_only for m in sandbox.mounts):
+        return True
+    prefixes = ("/tekton", "/workspace", *(m.path for m in sandbox.mounts))
+    for step in steps:
+        if step.working_dir:
+            return True
+        texts = (step.script or "", *step.command, *step.args, *step.env.values())
+        if any(p in text for text in texts for p in prefixes):
+            return True
+    return False
+
+
+def open_view(sandbox: Sandbox, isolation: Isolation, steps: Sequence[StepSpec] = ()) -> PathView:
     if isolation is Isolation.auto:
-        isolation = Isolation.namespace if namespace_available() else Isolation.rewrite
+        wanted = namespace_available() and (not steps or needs_isolation(steps, sandbox))
+        isolation = Isolation.namespace if wanted else Isolation.rewrite
     if isolation is Isolation.namespace:
         busybox = find_busybox()
         if busybox is None or not namespace_available():

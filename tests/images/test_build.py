@@ -236,3 +236,14 @@ def test_chroot_fallback_builds_the_same_image(store: OciLayout, tmp_path: Path)
     with_runc = build(store, ctx, text)
     fallback = Builder(store, ChrootRunner()).build(BuildRequest(context=ctx, dockerfile_text=text, no_cache=True))
     assert fallback.digest == with_runc.digest
+
+
+@pytest.mark.parametrize("dest", [".", "./", "sub/.", "sub/"], ids=["dot", "dot-slash", "sub-dot", "sub-slash"])
+def test_copy_to_a_directory_destination_under_workdir(store: OciLayout, tmp_path: Path, dest: str) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "index.html").write_text("hi\n")
+    text = f"FROM busybox:base\nWORKDIR /src\nCOPY index.html {dest}\nRUN test -f /src/{'sub/' if 'sub' in dest else ''}index.html\n"
+    result = build(store, ctx, text)
+    members = layer_members(store, store.manifest(result.descriptor).layers[1].digest)
+    assert f"src/{'sub/' if 'sub' in dest else ''}index.html" in members

@@ -147,7 +147,7 @@ def build(
     if output:
         emit(info, output)
     else:
-        console.print(result.digest)
+        console.print(result.digest, soft_wrap=True, highlight=False)
 
 
 @app.command("import-rootfs")
@@ -169,7 +169,7 @@ def import_rootfs_command(
     if output:
         emit(info, output)
     else:
-        console.print(desc.digest)
+        console.print(desc.digest, soft_wrap=True, highlight=False)
 
 
 @app.command("tags")

@@ -115,7 +115,7 @@ def push(
     if output:
         emit(info, output)
     else:
-        console.print(result.url)
+        console.print(result.url, soft_wrap=True, highlight=False)
 
 
 def pull(
@@ -131,7 +131,7 @@ def pull(
     if output:
         emit({"reference": str(ref), "digest": desc.digest}, output)
     else:
-        console.print(f"{ref} {desc.digest}")
+        console.print(f"{ref} {desc.digest}", soft_wrap=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

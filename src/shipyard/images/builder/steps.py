@@ -310,8 +310,9 @@ class StepRunner:
         srcs, dest = words[:-1], words[-1]
         workdir = state.config.config.get("WorkingDir") or "/"
         dest_abs = dest if dest.startswith("/") else posixpath.join(workdir, dest)
-        if dest.endswith("/") and not dest_abs.endswith("/"):
-            dest_abs += "/"
+        # dockerfile2llb: a destination of "." or "", or ending in "/", is a directory
+        if (dest in (".", "") or dest.endswith(("/", "/."))) and not dest_abs.endswith("/"):
+            dest_abs = posixpath.normpath(dest_abs) + "/"
         from_ = flag(instr, "from")
         if add and from_ is not None:
             raise instr.error("ADD does not take --from; use COPY --from")

@@ -407,3 +407,24 @@ def test_fields_shipyard_does_not_evaluate_are_named(needle: str, replacement: s
     engine = PolicyEngine([load_policy(doc)], MemorySignatureStore())
     with pytest.raises(UnsupportedError, match=message):
         engine.evaluate(pod(f"{ECR}/order-service:v1.4.2"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "string", "pinned"),
+    [
+        ("nginx", "docker.io/nginx:latest", "docker.io/nginx:latest@sha256:" + "a" * 64),
+        ("ghcr.io/acme/app:1.2", "ghcr.io/acme/app:1.2", "ghcr.io/acme/app:1.2@sha256:" + "a" * 64),
+        (
+            "localhost:5000/app@sha256:" + "b" * 64,
+            "localhost:5000/app@sha256:" + "b" * 64,
+            "localhost:5000/app@sha256:" + "a" * 64,
+        ),
+    ],
+    ids=["kyverno addDefaultRegistry, default tag", "tagged", "digest only: no default tag"],
+)
+def test_kyverno_image_info_strings(raw: str, string: str, pinned: str) -> None:
+    from shipyard.supplychain.policy.images import image_info
+
+    info = image_info(raw)
+    assert str(info) == string
+    assert info.pinned("sha256:" + "a" * 64) == pinned

@@ -192,7 +192,7 @@ class PolicyEngine:
             digest = self._cached(iv, image)
         except (_Failure, *_ERRORS) as exc:
             return decide("fail", f"failed to verify image {image}: {exc}"), None
-        pinned = f"{image.registry}/{image.path}:{image.tag}@{digest}"
+        pinned = image.pinned(digest)
         if not image.digest and iv.mutate_digest:
             return decide("pass", f"image {image} verified", pinned), {
                 "op": "replace",

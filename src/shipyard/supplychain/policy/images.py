@@ -1,6 +1,7 @@
 """Which images a resource runs, where they sit (JSON pointers), and Kyverno's way of naming them.
 
-Kyverno ``ImageInfo``: the registry defaults to ``docker.io`` (no ``library/`` is added), the tag to ``latest``;
+Kyverno ``ImageInfo``: the registry defaults to ``docker.io`` (no ``library/`` is added), the tag to ``latest`` when
+there is no digest either;
 ``String()`` is ``registry/path:tag`` plus ``@digest`` when pinned; ``imageReferences`` globs match that string.
 Pods keep containers under ``/spec``; Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and Argo Rollouts
 under ``/spec/template/spec``; CronJobs under ``/spec/jobTemplate/spec/template/spec``.
@@ -40,8 +41,15 @@ class ImageInfo:
     container: str
 
     def __str__(self) -> str:
-        out = f"{self.registry}/{self.path}:{self.tag}"
+        out = f"{self.registry}/{self.path}"
+        if self.tag:
+            out += f":{self.tag}"
         return f"{out}@{self.digest}" if self.digest else out
+
+    def pinned(self, digest: str) -> str:
+        """``String()`` of the image once its digest is known (the value of Kyverno's digest patch)."""
+        out = f"{self.registry}/{self.path}"
+        return (f"{out}:{self.tag}" if self.tag else out) + f"@{digest}"
 
     @property
     def verify_ref(self) -> str:
@@ -66,7 +74,9 @@ def image_info(raw: str, pointer: str = "", container: str = "") -> ImageInfo:
         registry, path = "docker.io", name
     if not path:
         raise SpecError(f"image {raw!r} has no repository", path=pointer)
-    return ImageInfo(raw, registry, path, tag or "latest", digest if at else "", pointer, container)
+    if not tag and not at:
+        tag = "latest"
+    return ImageInfo(raw, registry, path, tag, digest if at else "", pointer, container)
 
 
 def _escape(token: str) -> str:
@@ -105,5 +115,5 @@ def wildcard_match(pattern: str, value: str) -> bool:
 
 
 def image_matches(patterns: list[str], image: ImageInfo) -> bool:
-    candidates = {str(image), image.raw, f"{image.registry}/{image.path}:{image.tag}"}
+    candidates = {str(image), image.raw, f"{image.registry}/{image.path}" + (f":{image.tag}" if image.tag else "")}
     return any(wildcard_match(p, c) for p in patterns for c in candidates)

@@ -103,7 +103,7 @@ def attest_image(
     ref, found = _pin(store, image)
     uri = statements.predicate_type_uri(predicate_kind)
     body = statements.build_predicate(predicate_kind, predicate, now=now)
-    statement = statements.attestation_statement(ref.repository, found.digest, uri, body)
+    statement = statements.attestation_statement(ref.docker_reference, found.digest, uri, body)
     envelope = sign_envelope(key, statement)
     if not new_bundle_format:
         data = envelope.to_bytes()

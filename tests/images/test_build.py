@@ -247,3 +247,45 @@ def test_copy_to_a_directory_destination_under_workdir(store: OciLayout, tmp_pat
     result = build(store, ctx, text)
     members = layer_members(store, store.manifest(result.descriptor).layers[1].digest)
     assert f"src/{'sub/' if 'sub' in dest else ''}index.html" in members
+
+
+def test_docker_extension_fields(store: OciLayout, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    text = (
+        "FROM busybox:base AS base\nCMD [\"from-base\"]\n"
+        "FROM base\n"
+        'SHELL ["/bin/sh", "-ec"]\n'
+        "HEALTHCHECK --interval=30s --timeout=1m30s --start-period=500ms --retries=3 CMD wget -q -O- localhost:8080/health\n"
+        "VOLUME /data /logs\n"
+        "VOLUME [\"/cache\"]\n"
+        "ONBUILD COPY . /app\n"
+        "STOPSIGNAL SIGQUIT\n"
+        "ENTRYPOINT exec httpd -f\n"
+    )
+    cfg = image_config(store, build(store, ctx, text))["config"]
+    # ENTRYPOINT (shell form, wrapped in the stage's SHELL) drops the CMD inherited from the base stage.
+    assert cfg == {
+        "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+        "Entrypoint": ["/bin/sh", "-ec", "exec httpd -f"],
+        "Volumes": {"/data": {}, "/logs": {}, "/cache": {}},
+        "StopSignal": "SIGQUIT",
+        "Healthcheck": {
+            "Test": ["CMD-SHELL", "wget -q -O- localhost:8080/health"],
+            "Interval": 30_000_000_000,
+            "Timeout": 90_000_000_000,
+            "StartPeriod": 500_000_000,
+            "Retries": 3,
+        },
+        "OnBuild": ["COPY . /app"],
+        "Shell": ["/bin/sh", "-ec"],
+    }
+
+
+def test_healthcheck_none_and_exec_form(store: OciLayout, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    cfg = image_config(store, build(store, ctx, 'FROM busybox:base\nHEALTHCHECK CMD ["/bin/true"]\n'))["config"]
+    assert cfg["Healthcheck"] == {"Test": ["CMD", "/bin/true"]}
+    cfg = image_config(store, build(store, ctx, "FROM busybox:base\nHEALTHCHECK NONE\n"))["config"]
+    assert cfg["Healthcheck"] == {"Test": ["NONE"]}

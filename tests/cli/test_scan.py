@@ -213,3 +213,15 @@ def test_scan_an_image_named_in_the_content_store(imported: None, rootfs: Path, 
     assert OciLayout(store_path(shipyard_home)).resolve("demo/app:v1").digest == digest  # the store reads it too
     result = runner.invoke(app, ["scan", "demo/app:v1", "--severity", "CRITICAL", "--exit-code", "1"])
     assert result.exit_code == 1 and "CVE-2019-10744" in result.output
+
+
+def test_convert_spdx_to_cyclonedx(rootfs: Path, tmp_path: Path) -> None:
+    spdx, cdx = tmp_path / "a.spdx.json", tmp_path / "a.cdx.json"
+    assert runner.invoke(app, ["sbom", str(rootfs), "-o", f"spdx-json={spdx}"]).exit_code == 0
+    result = runner.invoke(app, ["sbom", f"sbom:{spdx}", "-o", f"cyclonedx-json={cdx}"])
+    assert result.exit_code == 0, result.output
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(cdx.read_text()) is None
+    comps = {c["purl"]: c for c in json.loads(cdx.read_text())["components"] if "purl" in c}
+    assert "pkg:npm/%40angular/core@12.3.1" in comps and len(comps) == 16
+    bash = next(c for purl, c in comps.items() if purl.startswith("pkg:deb/debian/bash@"))
+    assert bash["licenses"] == [{"license": {"id": "BSD-3-Clause"}}, {"license": {"name": "GPL-3+"}}]

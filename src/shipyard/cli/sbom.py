@@ -7,6 +7,7 @@ SOURCE forms (shared with ``shipyard scan``):
                           ``docker save``), read in place
   ``registry:REF``        pulled into the content store (``$SHIPYARD_HOME/oci``) first, then read from it
   ``NAME``                an image named in the content store
+  ``sbom:FILE``           an existing SPDX/CycloneDX JSON document (to convert between the formats)
 
 SBOMs of images are also kept under ``$SHIPYARD_HOME/sboms/sha256/<manifest>/`` for signing to attest.
 """
@@ -30,6 +31,7 @@ from shipyard.supplychain.sbom.catalog import catalog, select
 from shipyard.supplychain.sbom.cyclonedx import to_cyclonedx_json
 from shipyard.supplychain.sbom.model import Sbom
 from shipyard.supplychain.sbom.oci_layout import open_layout
+from shipyard.supplychain.sbom.reader import read_sbom
 from shipyard.supplychain.sbom.source import DirectorySource, Source
 from shipyard.supplychain.sbom.spdx import to_spdx_json
 
@@ -143,7 +145,10 @@ def sbom_command(
         if fmt not in FORMATS:
             raise SpecError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}", path="--output")
         requests.append((fmt, file if sep else None))
-    sbom = catalog(open_source(source), chosen)
+    if source.startswith("sbom:"):
+        sbom = read_sbom(source[len("sbom:") :])  # convert between formats
+    else:
+        sbom = catalog(open_source(source), chosen)
     for fmt, target in requests:
         if fmt == "table":
             _print_table(sbom)

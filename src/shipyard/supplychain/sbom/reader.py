@@ -2,13 +2,15 @@
 
 Packages are rebuilt from their purls, which carry everything matching needs: the type picks the OSV ecosystem,
 ``distro=`` qualifiers the release (``debian-12`` → ``Debian:12``, ``alpine-3.19.0`` → ``Alpine:v3.19``), and
-``upstream=`` the source package Debian and Alpine advisories name. Packages without a purl are skipped and
-counted in the SBOM's notes.
+``upstream=`` the source package Debian and Alpine advisories name. Declared licences are read back too, so a
+document converts to the other format without loss. Packages without a usable purl are skipped and counted in
+the SBOM's notes.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,26 +71,54 @@ def package_from_purl(purl: str, location: str) -> Package | None:
     )
 
 
-def _purls(doc: dict[str, Any]) -> tuple[str, list[str]]:
+Found = tuple[str, tuple[str, ...]]  # (purl, licences)
+
+
+def _spdx_licenses(declared: Any, refs: dict[str, str]) -> tuple[str, ...]:
+    if not isinstance(declared, str) or declared in ("", "NOASSERTION", "NONE"):
+        return ()
+    # Our writer joins separate declarations with AND; split those back, keep anything else whole.
+    parts = declared.split(" AND ") if "(" not in declared and " OR " not in declared else [declared]
+    return tuple(refs.get(p.strip(), p.strip()) for p in parts)
+
+
+def _cdx_licenses(entries: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    for e in entries if isinstance(entries, list) else []:
+        if not isinstance(e, dict):
+            continue
+        raw = e.get("license")
+        lic: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        value = e.get("expression") or lic.get("id") or lic.get("name")
+        if isinstance(value, str) and value:
+            out.append(value)
+    return tuple(out)
+
+
+def _packages(doc: dict[str, Any]) -> tuple[str, list[Found]]:
     if "spdxVersion" in doc:
-        purls = []
+        refs = {
+            str(x.get("licenseId")): str(x.get("extractedText"))
+            for x in doc.get("hasExtractedLicensingInfos") or []
+            if isinstance(x, dict)
+        }
+        found: list[Found] = []
         for pkg in doc.get("packages") or []:
             for ref in pkg.get("externalRefs") or []:
                 if ref.get("referenceType") == "purl" and isinstance(ref.get("referenceLocator"), str):
-                    purls.append(ref["referenceLocator"])
-        return str(doc.get("name") or ""), purls
+                    found.append((ref["referenceLocator"], _spdx_licenses(pkg.get("licenseDeclared"), refs)))
+        return str(doc.get("name") or ""), found
     if doc.get("bomFormat") == "CycloneDX":
-        comps = list(doc.get("components") or [])
-        stack = list(comps)
-        purls = []
+        stack = list(doc.get("components") or [])
+        found = []
         while stack:
             comp = stack.pop()
             if isinstance(comp, dict):
                 if isinstance(comp.get("purl"), str):
-                    purls.append(comp["purl"])
+                    found.append((comp["purl"], _cdx_licenses(comp.get("licenses"))))
                 stack.extend(comp.get("components") or [])
         root = (doc.get("metadata") or {}).get("component") or {}
-        return str(root.get("name") or ""), purls
+        return str(root.get("name") or ""), found
     raise SpecError("neither an SPDX JSON nor a CycloneDX JSON document")
 
 
@@ -103,13 +133,17 @@ def read_sbom(path: str | Path) -> Sbom:
     if not isinstance(doc, dict):
         raise SpecError("an SBOM is a JSON object", file=str(p))
     try:
-        name, purls = _purls(doc)
+        name, found = _packages(doc)
     except SpecError as exc:
         raise SpecError(exc.issue.message, file=str(p)) from exc
     # The image itself (pkg:oci/...) is the SBOM's subject, not one of its packages.
-    purls = [u for u in purls if not u.startswith("pkg:oci/")]
-    packages = [pkg for purl in purls if (pkg := package_from_purl(purl, str(p))) is not None]
-    skipped = len(purls) - len(packages)
+    found = [f for f in found if not f[0].startswith("pkg:oci/")]
+    packages = [
+        replace(pkg, licenses=licenses)
+        for purl, licenses in found
+        if (pkg := package_from_purl(purl, str(p))) is not None
+    ]
+    skipped = len(found) - len(packages)
     notes = (f"{skipped} purl(s) that are invalid or of types shipyard does not match were skipped",) if skipped else ()
     info = SourceInfo(kind=SourceKind.SBOM, name=name or p.name)
     return Sbom(source=info, packages=tuple(packages), notes=notes).sorted()

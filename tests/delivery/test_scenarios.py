@@ -629,3 +629,27 @@ def test_secret_arg_read_from_the_cluster_and_redacted() -> None:
     assert seen and seen[0] == "s3cret"
     message = run["status"]["metricResults"][0]["measurements"][0]["message"]
     assert message == "denied for token *****"
+
+
+def test_A3_scaling_while_paused_through_the_controller() -> None:
+    """TestRolloutScalingWhenPaused: R=1 → 8 → 4 while paused at setWeight 25."""
+    b = RolloutBench()
+    healthy(b, rollout(replicas=None, canary={"steps": [{"setWeight": 25}, {"pause": {}}]}))
+    update(b)
+    b.advance(3)
+    assert b.status("r")["phase"] == "Paused" and b.counts() == {1: 1, 2: 1}
+    b.set_template("r", lambda spec: spec.__setitem__("replicas", 8))
+    b.advance(5)
+    assert b.counts() == {1: 6, 2: 2} and b.status("r")["phase"] == "Paused"
+    b.set_template("r", lambda spec: spec.__setitem__("replicas", 4))
+    b.advance(5)
+    assert b.counts() == {1: 3, 2: 1}
+
+
+def test_revision_history_limit_deletes_oldest_idle_replicasets() -> None:
+    b = RolloutBench()
+    healthy(b, rollout(replicas=1, canary={}, revisionHistoryLimit=1))
+    for image in ("app:v2", "app:v3", "app:v4"):
+        update(b, image)
+        b.advance(5)
+    assert sorted(b.counts()) == [3, 4]

@@ -27,6 +27,14 @@ from shipyard.resources.rollouts import Rollout
 ROLLOUT = "argoproj.io/Rollout"
 RS = "apps/ReplicaSet"
 RUN = "argoproj.io/AnalysisRun"
+# Kinds a pass lists once and serves from memory (Services and the traffic routers' objects).
+CACHED = (
+    "Service",
+    "networking.k8s.io/Ingress",
+    "networking.istio.io/VirtualService",
+    "networking.istio.io/DestinationRule",
+    "split.smi-spec.io/TrafficSplit",
+)
 
 
 @dataclass
@@ -51,6 +59,7 @@ class RolloutController:
     _due: dict[tuple[str, str, str], float] = field(default_factory=dict)
     _seen_rv: int | None = None
     _informer: dict[str, tuple[list[Obj], list[Obj]]] | None = None
+    _objects: dict[tuple[str, str, str], Obj] | None = None  # the pass's cache of Services and router objects
 
     def __post_init__(self) -> None:
         self.runs = AnalysisRunReconciler(self.cluster, self.clock, self.providers, self.secrets)
@@ -72,7 +81,7 @@ class RolloutController:
         now = self.clock.now()
         uid = obj["metadata"].get("uid")
         if self._informer is not None:
-            owned_rs, owned_runs = self._informer.get(uid, ([], []))
+            owned_rs, owned_runs = self._informer.get(str(uid), ([], []))
         else:
             owned_rs = [r for r in self.cluster.list(RS, namespace) if _owned_by(r, obj)]
             owned_runs = [r for r in self.cluster.list(RUN, namespace) if _owned_by(r, obj)]
@@ -147,14 +156,30 @@ class RolloutController:
         for ev in plan.events:
             self._event(ro, ev.reason, ev.message, ev.type, now)
         if plan.status != (obj.get("status") or {}):
-            fresh = self.cluster.get(ROLLOUT, ns, ro.metadata.name or "")
-            if fresh is not None:
+            # the reconcile never writes the Rollout's spec, so the object read at the start is current
+            try:
+                self.cluster.update_status({**obj, "status": plan.status})
+            except ConflictError:
+                fresh = self.cluster.get(ROLLOUT, ns, ro.metadata.name or "")
+                if fresh is None:
+                    return wrote
                 self.cluster.update_status({**fresh, "status": plan.status})
-                wrote = True
+            wrote = True
         return wrote
 
+    def _get(self, kind: str, ns: str, name: str) -> Obj | None:
+        """A Service or router object: from this pass's cache when there is one."""
+        if self._objects is not None and kind in CACHED:
+            return self._objects.get((kind, ns, name))
+        return self.cluster.get(kind, ns, name)
+
+    def _put(self, kind: str, stored: Obj) -> None:
+        if self._objects is not None and kind in CACHED:
+            m = stored["metadata"]
+            self._objects[(kind, m.get("namespace") or "", m["name"])] = stored
+
     def _point_service(self, ns: str, name: str, pod_hash: str) -> bool:
-        svc = self.cluster.get("Service", ns, name)
+        svc = copy.deepcopy(self._get("Service", ns, name))
         if svc is None:
             return False
         selector = dict((svc.get("spec") or {}).get("selector") or {})
@@ -165,23 +190,20 @@ class RolloutController:
         svc.setdefault("metadata", {}).setdefault("annotations", {})[
             "argo-rollouts.argoproj.io/managed-by-rollouts"
         ] = "true"
-        self.cluster.update(svc)
+        self._put("Service", self.cluster.update(svc))
         return True
 
     def _route(self, ro: Rollout, plan: Plan) -> bool:
         assert plan.traffic is not None
         router = router_for(ro)
         try:
-            objects = router.desired(ro, plan.traffic, self.cluster.get)
+            objects = router.desired(ro, plan.traffic, self._get)
         except NotFoundError:
             return False  # the router's objects are not there yet; Argo reports and retries
         wrote = False
         for desired in objects:
-            current = self.cluster.get(
-                f"{desired['apiVersion'].rsplit('/', 1)[0]}/{desired['kind']}",
-                desired["metadata"].get("namespace", ""),
-                desired["metadata"]["name"],
-            )
+            kind = f"{desired['apiVersion'].rsplit('/', 1)[0]}/{desired['kind']}"
+            current = self._get(kind, desired["metadata"].get("namespace", ""), desired["metadata"]["name"])
             if (
                 current is not None
                 and current.get("spec") == desired.get("spec")
@@ -189,7 +211,7 @@ class RolloutController:
                 == (desired["metadata"].get("annotations") or {})
             ):
                 continue
-            self.cluster.apply(desired)
+            self._put(kind, self.cluster.apply(desired))
             wrote = True
         return wrote
 
@@ -261,11 +283,17 @@ class RolloutController:
         if rollouts:
             # one list per kind per pass, indexed by owner (an informer's cache), instead of one per reconcile
             self._informer = _index_by_owner(self.cluster.list(RS), self.cluster.list(RUN))
+            self._objects = {
+                (kind, o["metadata"].get("namespace") or "", o["metadata"]["name"]): o
+                for kind in CACHED
+                for o in self.cluster.list(kind)
+            }
         try:
             for ns, name in sorted(rollouts):
                 wrote |= self.reconcile_rollout(ns, name)
         finally:
             self._informer = None
+            self._objects = None
         return wrote
 
     def settle(self, max_passes: int = 50) -> None:

@@ -58,3 +58,13 @@ def test_versions_from_settings(shared: Path) -> None:
 )
 def test_non_go_files_are_not_packages(data: bytes) -> None:
     assert read_elf(data) is None
+
+
+@pytest.mark.parametrize(
+    ("toolchain", "version"),
+    [("go1.22.1 X:loopvar", "1.22.1"), ("go1.21", "1.21.0"), ("go1.21rc2", "1.21.0-rc.2"),
+     ("go1.9beta1", "1.9.0-beta.1"), ("devel go1.23-abc", "devel")],
+    ids=["experiments-dropped", "minor-release-gets-patch-0", "rc-as-semver-prerelease", "beta", "devel-kept"],
+)  # fmt: skip
+def test_stdlib_versions_as_go_vulndb_spells_them(toolchain: str, version: str) -> None:
+    assert stdlib_version(toolchain) == version

@@ -25,9 +25,19 @@ def golang_purl(module: str, version: str) -> str:
     return PackageURL("golang", namespace or None, name, version).to_string()
 
 
+_GO_RELEASE = re.compile(r"^go(\d+)\.(\d+)(?:\.(\d+))?(?:(rc|beta|alpha)(\d+))?$")
+
+
 def stdlib_version(go_version: str) -> str:
-    """``go1.22.1 X:loopvar`` → ``1.22.1`` (experiments and the ``go`` prefix dropped)."""
-    return go_version.split(" ")[0].removeprefix("go")
+    """The toolchain as Go vulndb spells stdlib versions: ``go1.22.1 X:loopvar`` → ``1.22.1``, ``go1.21`` →
+    ``1.21.0``, ``go1.21rc2`` → ``1.21.0-rc.2`` (experiments dropped). Other spellings lose only ``go``."""
+    head = go_version.split(" ")[0]
+    m = _GO_RELEASE.match(head)
+    if m is None:
+        return head.removeprefix("go")
+    major, minor, patch, pre, pre_n = m.groups()
+    version = f"{major}.{minor}.{patch or 0}"
+    return f"{version}-{pre}.{pre_n}" if pre else version
 
 
 def main_version(info: BuildInfo) -> str:

@@ -197,3 +197,19 @@ def test_metric_template_rendering() -> None:
     assert seen == ['rate(x{ns="test",s="checkout"}[1m])'] and not r.ok
     with pytest.raises(SpecError, match='no entry for key "nope"'):
         render("{{ nope }}", {})
+
+
+def test_skip_analysis_promotes_at_once() -> None:
+    c = Canary.model_validate(
+        {
+            **canary(stepWeight=10).model_dump(by_alias=True, exclude_none=True),
+            "spec": {
+                **canary(stepWeight=10).model_dump(by_alias=True, exclude_none=True)["spec"],
+                "skipAnalysis": True,
+            },
+        }
+    )
+    st = tick(c, None, Observed("v1"), checks=lambda: OK, gate=lambda k: OK).status
+    plan = tick(c, st, Observed("v2"), checks=lambda: CheckResult(False, "never asked"), gate=lambda k: OK)
+    assert plan.status["phase"] == "Succeeded" and plan.promote and plan.scale_canary == "down"
+    assert (plan.primary_weight, plan.canary_weight) == (100, 0)

@@ -87,6 +87,16 @@ def tick(c: Canary, status: dict[str, Any] | None, seen: Observed, *, checks: Ch
             st["phase"] = "Waiting"
             plan.events.append(f"Halt {c.metadata.name}.{c.metadata.namespace} advancement waiting for approval")
             return plan
+        if c.spec.skip_analysis:
+            # FL: skipAnalysis promotes at once, routes everything to the primary and scales the canary down
+            _reset(st, "Succeeded")
+            st["lastAppliedSpec"] = seen.target_hash
+            plan.promote, plan.scale_canary = True, "down"
+            plan.primary_weight, plan.canary_weight = 100, 0
+            plan.events.append(
+                f"Copying {c.spec.target_ref.name}.{c.metadata.namespace} template spec to {c.spec.target_ref.name}-primary.{c.metadata.namespace}"
+            )
+            return plan
         _reset(st, "Progressing")
         st["lastAppliedSpec"] = seen.target_hash
         plan.scale_canary = "up"

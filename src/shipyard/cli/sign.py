@@ -8,7 +8,6 @@ envelope per line, so ``jq '.payload | @base64d | fromjson | .predicate'`` works
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -16,83 +15,27 @@ from typing import Annotated
 import typer
 
 from shipyard.cli.output import err_console
-from shipyard.controllers.signature_registry import RegistrySignatureStore
-from shipyard.errors import SpecError, UnsupportedError
-from shipyard.registry.client import RegistryClient
-from shipyard.registry.http import ClientOptions
+from shipyard.cli.sign_options import (
+    AnnOpt,
+    BundleOpt,
+    InsecureOpt,
+    KeyOpt,
+    TlogUploadOpt,
+    YesOpt,
+    flag_bool,
+    no_tlog_upload,
+    parse_annotations,
+    password,
+    private_key,
+    read_file,
+    registry_store,
+)
+from shipyard.errors import SpecError
 from shipyard.store.files import atomic_write_bytes
 from shipyard.supplychain.signing import certs, keys, sign, statements, verify
 from shipyard.supplychain.signing.trustroot import load_trusted_root
 
 app = typer.Typer(name="sign", help="Cosign-compatible image signatures and attestations.", no_args_is_help=True)
-
-KeyOpt = Annotated[
-    Path | None, typer.Option("--key", help="cosign.key (keyless signing needs Fulcio and is not offered)")
-]
-BundleOpt = Annotated[
-    str,
-    typer.Option(
-        "--new-bundle-format",
-        is_flag=False,
-        flag_value="true",
-        help="true (default): Sigstore bundle as an OCI 1.1 referrer; false: legacy .sig/.att tags",
-    ),
-]
-InsecureOpt = Annotated[
-    bool, typer.Option("--insecure", "--allow-insecure-registry", help="plain HTTP / no TLS verification")
-]
-AnnOpt = Annotated[list[str] | None, typer.Option("-a", "--annotations", help="key=value (repeatable)")]
-
-
-def _password(confirm: bool = False) -> bytes:
-    if "COSIGN_PASSWORD" in os.environ:
-        return os.environ["COSIGN_PASSWORD"].encode()
-    text: str = typer.prompt("Enter password for private key", hide_input=True, default="", show_default=False)
-    if confirm:
-        again: str = typer.prompt(
-            "Enter password for private key again", hide_input=True, default="", show_default=False
-        )
-        if again != text:
-            raise SpecError("passwords do not match")
-    return text.encode()
-
-
-def _bool(value: str, flag: str) -> bool:
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise SpecError(f"{flag} takes true or false, not {value!r}")
-
-
-def _annotations(values: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SpecError(f"annotation {item!r} must be key=value", path="-a")
-        out[key] = value
-    return out
-
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"cannot read {what}: {exc.strerror}", file=str(path)) from exc
-
-
-def _private_key(path: Path | None) -> keys.PrivateKey:
-    if path is None:
-        raise UnsupportedError(
-            "keyless signing needs Fulcio and Rekor online, which shipyard does not do; pass --key cosign.key "
-            "(keyless signatures made by cosign can be verified with --trusted-root)"
-        )
-    return keys.load_private_key(_read(path, "the private key"), _password())
-
-
-def _store(insecure: bool) -> RegistrySignatureStore:
-    return RegistrySignatureStore(RegistryClient(ClientOptions(insecure=insecure)))
 
 
 @app.command("generate-key-pair")
@@ -105,7 +48,7 @@ def generate_key_pair(
     for p in (key_path, pub_path):
         if p.exists() and not force:
             raise SpecError(f"{p} already exists; pass --force to overwrite", file=str(p))
-    pair = keys.generate_key_pair(_password(confirm=True))
+    pair = keys.generate_key_pair(password(confirm=True))
     for path, data in ((key_path, pair.private_pem), (pub_path, pair.public_pem)):
         atomic_write_bytes(path, data, mode=0o600)
     err_console.print(
@@ -120,16 +63,19 @@ def sign_cmd(
     annotations: AnnOpt = None,
     new_bundle_format: BundleOpt = "true",
     insecure: InsecureOpt = False,
+    yes: YesOpt = False,
+    tlog_upload: TlogUploadOpt = "false",
 ) -> None:
     """Sign IMAGE (a tag is resolved to its digest first)."""
-    private = _private_key(key)
+    no_tlog_upload(tlog_upload)
+    private = private_key(key)
     result = sign.sign_image(
-        _store(insecure),
+        registry_store(insecure),
         image,
         private,
         now=datetime.now(UTC),
-        annotations=_annotations(annotations),
-        new_bundle_format=_bool(new_bundle_format, "--new-bundle-format"),
+        annotations=parse_annotations(annotations),
+        new_bundle_format=flag_bool(new_bundle_format, "--new-bundle-format"),
     )
     if result.resolved_from_tag:
         err_console.print(
@@ -151,17 +97,20 @@ def attest_cmd(
     key: KeyOpt = None,
     new_bundle_format: BundleOpt = "true",
     insecure: InsecureOpt = False,
+    yes: YesOpt = False,
+    tlog_upload: TlogUploadOpt = "false",
 ) -> None:
     """Attest PREDICATE about IMAGE as an in-toto statement in a DSSE envelope."""
-    private = _private_key(key)
+    no_tlog_upload(tlog_upload)
+    private = private_key(key)
     result = sign.attest_image(
-        _store(insecure),
+        registry_store(insecure),
         image,
         private,
-        predicate=_read(predicate, "the predicate"),
+        predicate=read_file(predicate, "the predicate"),
         predicate_kind=type_,
         now=datetime.now(UTC),
-        new_bundle_format=_bool(new_bundle_format, "--new-bundle-format"),
+        new_bundle_format=flag_bool(new_bundle_format, "--new-bundle-format"),
     )
     if result.resolved_from_tag:
         err_console.print(
@@ -185,10 +134,10 @@ def _verifier(
     ignore_sct: bool = False,
     ignore_tlog: bool = True,
 ) -> verify.Verifier:
-    root = load_trusted_root(_read(trusted_root, "the trusted root")) if trusted_root else None
+    root = load_trusted_root(read_file(trusted_root, "the trusted root")) if trusted_root else None
     if key is not None:
         return verify.Verifier(
-            key=keys.load_public_key(_read(key, "the public key")),
+            key=keys.load_public_key(read_file(key, "the public key")),
             trusted_root=root,
             annotations=annotations,
             ignore_tlog=ignore_tlog,
@@ -248,7 +197,7 @@ def verify_cmd(
     insecure_ignore_tlog: IgnoreTlogOpt = "true",
 ) -> None:
     """Verify IMAGE's signatures (both layouts) and print the verified payloads."""
-    _bool(new_bundle_format, "--new-bundle-format")  # verify reads both layouts either way
+    flag_bool(new_bundle_format, "--new-bundle-format")  # verify reads both layouts either way
     v = _verifier(
         key,
         trusted_root,
@@ -256,11 +205,11 @@ def verify_cmd(
         certificate_identity_regexp,
         certificate_oidc_issuer,
         certificate_oidc_issuer_regexp,
-        _annotations(annotations),
+        parse_annotations(annotations),
         insecure_ignore_sct,
-        _bool(insecure_ignore_tlog, "--insecure-ignore-tlog"),
+        flag_bool(insecure_ignore_tlog, "--insecure-ignore-tlog"),
     )
-    ref, found = verify.verify_image(_store(insecure), image, v)
+    ref, found = verify.verify_image(registry_store(insecure), image, v)
     _checks(str(ref), key is not None)
     typer.echo(json.dumps([verify.cosign_output(f) for f in found], separators=(",", ":")))
 
@@ -281,7 +230,7 @@ def verify_attestation_cmd(
     insecure_ignore_tlog: IgnoreTlogOpt = "true",
 ) -> None:
     """Verify IMAGE's attestations; print each verified DSSE envelope on its own line."""
-    _bool(new_bundle_format, "--new-bundle-format")
+    flag_bool(new_bundle_format, "--new-bundle-format")
     v = _verifier(
         key,
         trusted_root,
@@ -291,10 +240,10 @@ def verify_attestation_cmd(
         certificate_oidc_issuer_regexp,
         {},
         insecure_ignore_sct,
-        _bool(insecure_ignore_tlog, "--insecure-ignore-tlog"),
+        flag_bool(insecure_ignore_tlog, "--insecure-ignore-tlog"),
     )
     uri = statements.predicate_type_uri(type_) if type_ else None
-    ref, found = verify.verify_attestations(_store(insecure), image, v, predicate_type=uri)
+    ref, found = verify.verify_attestations(registry_store(insecure), image, v, predicate_type=uri)
     _checks(str(ref), key is not None)
     for f in found:
         typer.echo(json.dumps(f.envelope, separators=(",", ":")))

@@ -115,6 +115,8 @@ def test_cli_failures_are_clear(registry: RunningRegistry, tmp_path: Path) -> No
     assert wrong.returncode == 1 and "wrong password" in wrong.stderr
     unsigned = run(["sign", "verify", "--key", "cosign.pub", image], tmp_path)
     assert unsigned.returncode == 1 and "no signatures found" in unsigned.stderr and unsigned.stdout == ""
+    online = run(["sign", "sign", "--yes", "--tlog-upload=true", "--key", "cosign.key", image], tmp_path)
+    assert online.returncode == 1 and "does not upload to Rekor" in online.stderr
     keyless = run(["sign", "sign", image], tmp_path)
     assert keyless.returncode == 1 and "keyless signing needs Fulcio" in keyless.stderr
     (tmp_path / "broken.pub").write_text("-----BEGIN PUBLIC KEY-----\nMFkw\n")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shipyard.errors import SpecError
-from shipyard.supplychain.vuln.cvss import Severity, base_score_v3, base_score_v4, rating
+from shipyard.supplychain.vuln.cvss import Severity, base_score_v2, base_score_v3, base_score_v4, rating, rating_v2
 from shipyard.supplychain.vuln.loading import load_record
 from shipyard.supplychain.vuln.osv import RangeType, parse_record
 from shipyard.supplychain.vuln.severity import assess
@@ -162,3 +162,19 @@ def test_v3_scores_agree_with_an_independent_calculator_on_every_vector(version:
         if base_score_v3(vector) != float(CVSS3(vector).base_score):
             mismatches.append(vector)
     assert mismatches == []
+
+
+def test_cvss_v2_is_the_last_scored_resort() -> None:
+    # trivy alpine-310 golden: AV:N/AC:L/Au:N/C:P/I:N/A:N scores 5.0 (cvssv2_score)
+    rec = parse_record(_rec(severity=[{"type": "CVSS_V2", "score": "AV:N/AC:L/Au:N/C:P/I:N/A:N"}]))
+    got = assess(rec)
+    assert (got.severity, got.score, got.source) == (Severity.MEDIUM, 5.0, "cvss_v2")
+    labelled = parse_record(
+        _rec(
+            severity=[{"type": "CVSS_V2", "score": "AV:N/AC:L/Au:N/C:C/I:C/A:C"}], database_specific={"severity": "LOW"}
+        )
+    )
+    assert assess(labelled).severity is Severity.LOW  # the record's own label outranks a v2 score
+    assert base_score_v2("AV:N/AC:L/Au:N/C:C/I:C/A:C") == 10.0 and rating_v2(10.0) is Severity.HIGH
+    with pytest.raises(ValueError):
+        base_score_v2("AV:Q")

@@ -1,8 +1,8 @@
 """CVSS base scores from vector strings.
 
 v3.0/v3.1 are computed here (FIRST CVSS v3.1 Specification §7.1, §7.4, Appendix A): v3.1 rounds up with the
-floating-point-safe ``Roundup`` of Appendix A, v3.0 with a plain ceiling to one decimal. v4.0 scores come from
-the spec's macro-vector lookup and interpolation, as implemented by the ``cvss`` package (RedHat), wrapped so its
+floating-point-safe ``Roundup`` of Appendix A, v3.0 with a plain ceiling to one decimal. v4.0 scores (the spec's
+macro-vector lookup and interpolation) and v2 scores come from the ``cvss`` package (RedHat), wrapped so its
 errors are ``ValueError``s. Qualitative ratings (v3.1 §5, v4.0 §6 alike): 0 NONE, 0.1-3.9 LOW, 4.0-6.9 MEDIUM,
 7.0-8.9 HIGH, 9.0-10 CRITICAL.
 """
@@ -108,6 +108,25 @@ def base_score_v4(vector: str) -> float:
         return float(CVSS4(vector.strip()).base_score)
     except CVSSError as exc:
         raise ValueError(f"malformed CVSS v4.0 vector {vector!r}: {exc}") from exc
+
+
+def base_score_v2(vector: str) -> float:
+    """Base score of a CVSS v2 vector (``AV:N/AC:L/Au:N/C:P/I:N/A:N``, optionally ``(...)``-wrapped)."""
+    from cvss import CVSS2
+    from cvss.exceptions import CVSSError
+
+    text = vector.strip().removeprefix("(").removesuffix(")").removeprefix("CVSS:2.0/")
+    try:
+        return float(CVSS2(text).base_score)
+    except CVSSError as exc:
+        raise ValueError(f"malformed CVSS v2 vector {vector!r}: {exc}") from exc
+
+
+def rating_v2(score: float) -> Severity:
+    """NVD's v2 ranges: LOW 0-3.9, MEDIUM 4.0-6.9, HIGH 7.0-10.0 (v2 has no CRITICAL)."""
+    if score < 4.0:
+        return Severity.LOW
+    return Severity.MEDIUM if score < 7.0 else Severity.HIGH
 
 
 def rating(score: float) -> Severity:

@@ -52,6 +52,9 @@ def _rule(f: Finding) -> dict[str, Any]:
     if f.severity.vector.startswith("CVSS:3") and f.severity.score is not None:
         props["cvssv3_vector"] = f.severity.vector
         props["cvssv3_baseScore"] = f.severity.score
+    elif f.severity.source == "cvss_v2" and f.severity.score is not None:
+        props["cvssv2_vector"] = f.severity.vector
+        props["cvssv2_score"] = f.severity.score
     elif f.severity.vector.startswith("CVSS:4"):
         props["cvssv40_vector"] = f.severity.vector
         if f.severity.score is not None:

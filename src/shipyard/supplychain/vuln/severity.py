@@ -1,14 +1,14 @@
 """A finding's severity: computed from the CVSS vector the record carries (the package's own
 ``affected[].severity`` first, then the record's; a v3.x vector before a v4.0 one, as Trivy prefers v3), else
-the record's qualitative label (``database_specific.severity``, GitHub's LOW/MODERATE/HIGH/CRITICAL), else
-UNKNOWN. A vector that does not parse is skipped, never guessed at.
+the record's qualitative label (``database_specific.severity``, GitHub's LOW/MODERATE/HIGH/CRITICAL), else a
+CVSS v2 vector rated by NVD's v2 ranges, else UNKNOWN. A vector that does not parse is skipped, never guessed at.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shipyard.supplychain.vuln.cvss import Severity, base_score_v3, base_score_v4, rating
+from shipyard.supplychain.vuln.cvss import Severity, base_score_v2, base_score_v3, base_score_v4, rating, rating_v2
 from shipyard.supplychain.vuln.osv import Affected, SeverityScore, Vulnerability
 
 
@@ -42,6 +42,13 @@ def assess(record: Vulnerability, affected: Affected | None = None) -> Assessed:
             return Assessed(Severity.parse(record.database_severity), None, vector, "database_specific")
         except ValueError:
             pass
+    for s in scores:
+        if s.type == "CVSS_V2":
+            try:
+                score = base_score_v2(s.score)
+            except ValueError:
+                continue
+            return Assessed(rating_v2(score), score, s.score, "cvss_v2")
     return Assessed(Severity.UNKNOWN, None, vector, "")
 
 

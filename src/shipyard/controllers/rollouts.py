@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from shipyard.clock import Clock, rfc3339
 from shipyard.cluster.base import Cluster, Obj
 from shipyard.controllers.analysisruns import AnalysisRunReconciler, build_run
-from shipyard.delivery.model import POD_HASH_LABEL, REVISION_ANNOTATION, Plan, ReplicaSetView, RunView
+from shipyard.controllers.rollouts_objects import annotate, index_by_owner, owned_by, rs_object, rs_view, run_view
+from shipyard.delivery.model import POD_HASH_LABEL, Plan
 from shipyard.delivery.providers.base import MetricProvider
 from shipyard.delivery.rollout import plan_rollout
 from shipyard.delivery.routers import router_for
@@ -83,10 +84,10 @@ class RolloutController:
         if self._informer is not None:
             owned_rs, owned_runs = self._informer.get(str(uid), ([], []))
         else:
-            owned_rs = [r for r in self.cluster.list(RS, namespace) if _owned_by(r, obj)]
-            owned_runs = [r for r in self.cluster.list(RUN, namespace) if _owned_by(r, obj)]
-        rss = [_rs_view(r) for r in owned_rs]
-        runs = [_run_view(r) for r in owned_runs]
+            owned_rs = [r for r in self.cluster.list(RS, namespace) if owned_by(r, obj)]
+            owned_runs = [r for r in self.cluster.list(RUN, namespace) if owned_by(r, obj)]
+        rss = [rs_view(r) for r in owned_rs]
+        runs = [run_view(r) for r in owned_runs]
         try:
             router_for(ro)  # an unsupported router is an InvalidSpec, not a crash
             plan = plan_rollout(ro, obj.get("status"), rss, runs, now=now)
@@ -115,7 +116,7 @@ class RolloutController:
         ns = ro.metadata.namespace or ""
         wrote = False
         for rs in plan.create_rs:
-            self.cluster.create(_rs_object(ro, obj, rs))
+            self.cluster.create(rs_object(ro, obj, rs))
             wrote = True
         for rs_name, replicas in plan.scale.items():
             current = owned.get(rs_name) or self.cluster.get(RS, ns, rs_name)
@@ -123,7 +124,7 @@ class RolloutController:
                 continue
             current = copy.deepcopy(current)
             current["spec"]["replicas"] = replicas
-            _annotate(current, plan.annotate.pop(rs_name, {}))
+            annotate(current, plan.annotate.pop(rs_name, {}))
             self.cluster.update(current)
             wrote = True
         for rs_name, changes in plan.annotate.items():
@@ -131,7 +132,7 @@ class RolloutController:
             if current is None or not changes:
                 continue
             current = copy.deepcopy(current)
-            if _annotate(current, changes):
+            if annotate(current, changes):
                 self.cluster.update(current)
                 wrote = True
         for rs_name in plan.delete_rs:
@@ -282,7 +283,7 @@ class RolloutController:
                 wrote |= self.runs.reconcile(obj)
         if rollouts:
             # one list per kind per pass, indexed by owner (an informer's cache), instead of one per reconcile
-            self._informer = _index_by_owner(self.cluster.list(RS), self.cluster.list(RUN))
+            self._informer = index_by_owner(self.cluster.list(RS), self.cluster.list(RUN))
             self._objects = {
                 (kind, o["metadata"].get("namespace") or "", o["metadata"]["name"]): o
                 for kind in CACHED
@@ -305,90 +306,3 @@ class RolloutController:
     def next_wake(self) -> float | None:
         times = [t for t in self._due.values()] + self.runs.wake_times()
         return min(times) if times else None
-
-
-def _index_by_owner(rss: list[Obj], runs: list[Obj]) -> dict[str, tuple[list[Obj], list[Obj]]]:
-    out: dict[str, tuple[list[Obj], list[Obj]]] = {}
-    for which, objs in ((0, rss), (1, runs)):
-        for o in objs:
-            for ref in (o.get("metadata") or {}).get("ownerReferences") or []:
-                if ref.get("kind") == "Rollout" and ref.get("uid"):
-                    out.setdefault(str(ref["uid"]), ([], []))[which].append(o)
-    return out
-
-
-def _owned_by(child: Obj, owner: Obj) -> bool:
-    uid = owner["metadata"].get("uid")
-    return any(ref.get("uid") == uid for ref in (child.get("metadata") or {}).get("ownerReferences") or [])
-
-
-def _annotate(obj: Obj, changes: Mapping[str, str | None]) -> bool:
-    ann = obj.setdefault("metadata", {}).setdefault("annotations", {})
-    before = dict(ann)
-    for k, v in changes.items():
-        if v is None:
-            ann.pop(k, None)
-        else:
-            ann[k] = v
-    return bool(before != ann)
-
-
-def _rs_view(r: Obj) -> ReplicaSetView:
-    m = r["metadata"]
-    st = r.get("status") or {}
-    return ReplicaSetView(
-        name=m["name"],
-        pod_hash=(m.get("labels") or {}).get(POD_HASH_LABEL, ""),
-        revision=int((m.get("annotations") or {}).get(REVISION_ANNOTATION, "0")),
-        replicas=int((r.get("spec") or {}).get("replicas", 0)),
-        available=int(st.get("availableReplicas", 0)),
-        ready=int(st.get("readyReplicas", 0)),
-        annotations=dict(m.get("annotations") or {}),
-        template=(r.get("spec") or {}).get("template") or {},
-    )
-
-
-def _run_view(r: Obj) -> RunView:
-    m = r["metadata"]
-    labels = m.get("labels") or {}
-    st = r.get("status") or {}
-    idx = labels.get("step-index")
-    return RunView(
-        name=m["name"],
-        pod_hash=labels.get(POD_HASH_LABEL, ""),
-        run_type=labels.get("rollout-type", ""),
-        step_index=int(idx) if idx is not None else None,
-        phase=st.get("phase", "Pending"),
-        message=st.get("message", ""),
-        terminated=bool((r.get("spec") or {}).get("terminate")),
-    )
-
-
-def _rs_object(ro: Rollout, owner: Obj, rs: ReplicaSetView) -> Obj:
-    template = copy.deepcopy(rs.template)
-    labels = dict((template.get("metadata") or {}).get("labels") or {})
-    labels[POD_HASH_LABEL] = rs.pod_hash
-    template.setdefault("metadata", {})["labels"] = labels
-    selector = copy.deepcopy(ro.spec.selector or {"matchLabels": {}})
-    selector.setdefault("matchLabels", {})[POD_HASH_LABEL] = rs.pod_hash
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "ReplicaSet",
-        "metadata": {
-            "name": rs.name,
-            "namespace": ro.metadata.namespace or "",
-            "labels": labels,
-            "annotations": {REVISION_ANNOTATION: str(rs.revision)},
-            "ownerReferences": [
-                {
-                    "apiVersion": "argoproj.io/v1alpha1",
-                    "kind": "Rollout",
-                    "name": ro.metadata.name,
-                    "uid": owner["metadata"].get("uid"),
-                    "controller": True,
-                    "blockOwnerDeletion": True,
-                }
-            ],
-        },
-        "spec": {"replicas": rs.replicas, "selector": selector, "template": template},
-    }

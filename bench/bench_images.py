@@ -30,6 +30,7 @@ from shipyard.registry.http import ClientOptions
 from shipyard.registry.transfer import push_image
 from shipyard.runtime.rootfs import default_runner
 from shipyard.testing.registry import start_registry
+from shipyard.testing.rootfs import busybox_rootfs
 
 FILES = int(os.environ.get("BENCH_IMAGES_FILES", "2000"))
 TOTAL = int(os.environ.get("BENCH_IMAGES_BYTES", str(200 * 1024 * 1024)))
@@ -47,17 +48,6 @@ def _context(root: Path) -> None:
         (d / f"file{i:04d}.dat").write_bytes(data)
 
 
-def _busybox(root: Path) -> Path:
-    (root / "bin").mkdir(parents=True)
-    shutil.copy2("/bin/busybox", root / "bin" / "busybox")
-    for applet in subprocess.run(["/bin/busybox", "--list"], capture_output=True, text=True, check=True).stdout.split():
-        if applet != "busybox":
-            os.symlink("busybox", root / "bin" / applet)
-    (root / "etc").mkdir()
-    (root / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
-    return root
-
-
 def _timed(cmd: list[str] | str, **kw: Any) -> float:
     t = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True, **kw)
@@ -73,7 +63,7 @@ def main() -> dict[str, Any]:
         _context(ctx)
         (ctx / "Dockerfile").write_text(DOCKERFILE)
         store = OciLayout(work / "oci")
-        import_rootfs(store, _busybox(work / "rootfs"), ["busybox:base"])
+        import_rootfs(store, busybox_rootfs(work / "rootfs"), ["busybox:base"])
 
         # The machine is shared: each cold figure is the best of 2 (the second cold build runs with --no-cache).
         floor = min(_timed(f"tar -C {ctx} -cf - . | gzip | sha256sum", shell=True) for _ in range(2))

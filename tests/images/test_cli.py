@@ -52,9 +52,12 @@ def test_build_push_inspect_rm_gc(busybox_rootfs: Path, tmp_path: Path, registry
         str(digest_file),
         "--label",
         "team=web",
+        "--cache-repo",
+        registry.repo("cli/cache"),
         "-o",
         "json",
     )
+    assert len(run("registry", "tags", registry.repo("cli/cache"), "-o", "json")["tags"]) == 2  # COPY and RUN
     assert out["pushed"][0]["url"] == f"{registry.host}/cli/app@{out['digest']}"
     assert digest_file.read_text() == out["digest"]
     info = run("image", "inspect", target, "-o", "json")

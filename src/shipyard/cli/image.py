@@ -42,6 +42,7 @@ from shipyard.images.tags import (
     parse_flavor,
     parse_tag_spec,
 )
+from shipyard.registry.cache import RegistryCache
 from shipyard.registry.transfer import pull_image, push_image
 from shipyard.runtime.rootfs import default_runner
 
@@ -68,6 +69,9 @@ def build(
     label: Annotated[list[str] | None, typer.Option("--label", help="KEY=VALUE image label")] = None,
     annotation: Annotated[list[str] | None, typer.Option("--annotation", help="KEY=VALUE manifest annotation")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="run every step again")] = False,
+    cache_repo: Annotated[
+        str | None, typer.Option("--cache-repo", help="registry repository to share the layer cache through")
+    ] = None,
     push: Annotated[bool, typer.Option("--push", help="push every -t to its registry")] = False,
     insecure: Annotated[bool, typer.Option("--insecure", help="plain HTTP to the registry")] = False,
     digest_file: Annotated[Path | None, typer.Option("--digest-file", help="write the image digest here")] = None,
@@ -124,7 +128,16 @@ def build(
         with client(insecure) as c, RichTransfer(not quiet) as prog:
             return pull_image(c, ref, store, progress=prog)
 
-    result = Builder(store, default_runner(), fetch_base=fetch_base, on_step=on_step, on_output=on_output).build(req)
+    with client(insecure) as cache_client:
+        remote = (
+            RegistryCache(cache_client, store, parse_reference(cache_repo, default_tag=None)) if cache_repo else None
+        )
+        builder = Builder(
+            store, default_runner(), fetch_base=fetch_base, remote_cache=remote, on_step=on_step, on_output=on_output
+        )
+        result = builder.build(req)
+    for problem in remote.errors if remote else []:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(problem)}", markup=True)
     pushed: list[dict[str, str]] = []
     if push:
         if not tag:

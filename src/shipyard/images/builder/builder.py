@@ -32,6 +32,7 @@ from shipyard.images.builder.state import (
     BuildRequest,
     BuildResult,
     Layer,
+    RemoteCache,
     RunInRootfs,
     StageState,
     StepRecord,
@@ -79,6 +80,7 @@ class Builder:
         *,
         fetch_base: BaseFetcher | None = None,
         fetch_url: UrlFetcher | None = None,
+        remote_cache: RemoteCache | None = None,
         on_step: Callable[[StepRecord], None] | None = None,
         on_output: Callable[[str], None] | None = None,
     ) -> None:
@@ -86,6 +88,7 @@ class Builder:
         self.runner = runner
         self.fetch_base = fetch_base
         self.fetch_url = fetch_url
+        self.remote_cache = remote_cache
         self.on_step = on_step or (lambda _s: None)
         self.on_output = on_output or (lambda _l: None)
 

@@ -34,6 +34,15 @@ class RunInRootfs(Protocol):
     ) -> int: ...
 
 
+class RemoteCache(Protocol):
+    """A layer cache shared through a registry (``--cache-repo``): entries are ``{"layer": descriptor|None,
+    "diff_id": …}``; ``get`` brings the layer blob into the local store before returning the entry."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, entry: dict[str, Any]) -> None: ...
+
+
 BaseFetcher = Callable[[Reference, Platform], Descriptor]  # pulls a base image into the store, returns its descriptor
 
 

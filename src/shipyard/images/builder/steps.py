@@ -76,6 +76,10 @@ class StepRunner:
         if self.req.no_cache:
             return False, None
         entry = self.layout.cache_get(key)
+        if entry is None and self.b.remote_cache is not None:
+            entry = self.b.remote_cache.get(key)
+            if entry is not None:
+                self.layout.cache_put(key, entry)
         if entry is None:
             return False, None
         layer = entry.get("layer")
@@ -88,6 +92,8 @@ class StepRunner:
         if layer:
             entry["diff_id"] = layer.diff_id
         self.layout.cache_put(key, entry)
+        if self.b.remote_cache is not None:
+            self.b.remote_cache.put(key, entry)
 
     def _metadata(self, state: StageState, instr: RawInstruction, created_by: str) -> None:
         state.chain(instr.keyword, created_by)

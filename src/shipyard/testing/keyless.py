@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from shipyard.supplychain.signing import legacy, tlog
+from shipyard.supplychain.signing import dsse, legacy, referrer, statements, tlog
+from shipyard.supplychain.signing.bundle import BUNDLE_V03
 from shipyard.supplychain.signing.imageref import parse_image
 from shipyard.supplychain.signing.payload import SIMPLE_SIGNING_MEDIA_TYPE, make_payload
 from shipyard.supplychain.signing.storage import SignatureStore, resolve
@@ -228,4 +229,89 @@ class FakeSigstore:
         }
         layer = legacy.Layer(SIMPLE_SIGNING_MEDIA_TYPE, legacy.sha256(payload), len(payload), annotations)
         legacy.append_layer(store, ref.repository, legacy.legacy_tag(found.digest, "sig"), payload, layer)
+        return found.digest
+
+    def _checkpoint(self, size: int, root: bytes) -> str:
+        body = f"rekor.invalid - fake\n{size}\n{base64.b64encode(root).decode()}\n"
+        sig = self.rekor_key.sign(body.encode(), ec.ECDSA(hashes.SHA256()))
+        return body + "\n\u2014 rekor.invalid " + base64.b64encode(self.log_id[:4] + sig).decode() + "\n"
+
+    def sign_bundle(
+        self,
+        store: SignatureStore,
+        image: str,
+        *,
+        identity: str,
+        issuer: str,
+        at: datetime,
+        integrated: datetime | None = None,
+    ) -> str:
+        """A cosign 3 keyless signature: DSSE in-toto statement in a v0.3 bundle (leaf certificate, ``dsse`` Rekor
+        entry with SET and a one-leaf inclusion proof + checkpoint), attached as a referrer. Returns the digest."""
+        ref = parse_image(image)
+        found = resolve(store, ref.repository, ref.identifier, ref.digest)
+        key, cert = self.issue(identity, issuer, at)
+        statement = statements.signature_statement(found.digest)
+        envelope = dsse.Envelope(
+            dsse.INTOTO_PAYLOAD_TYPE,
+            statement,
+            (key.sign(dsse.pae(dsse.INTOTO_PAYLOAD_TYPE, statement), ec.ECDSA(hashes.SHA256())),),
+        )
+        pem = cert.public_bytes(serialization.Encoding.PEM)
+        body = json.dumps(
+            {
+                "apiVersion": "0.0.1",
+                "kind": "dsse",
+                "spec": {
+                    "envelopeHash": {"algorithm": "sha256", "value": hashlib.sha256(envelope.to_bytes()).hexdigest()},
+                    "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(statement).hexdigest()},
+                    "signatures": [
+                        {
+                            "signature": base64.b64encode(envelope.signatures[0]).decode(),
+                            "verifier": base64.b64encode(pem).decode(),
+                        }
+                    ],
+                },
+            },
+            separators=(",", ":"),
+        ).encode()
+        self._index += 1
+        when = int((integrated or at + timedelta(minutes=1)).timestamp())
+        body_b64 = base64.b64encode(body).decode()
+        set_sig = self.rekor_key.sign(
+            tlog.set_payload(body_b64, when, self.log_id, self._index), ec.ECDSA(hashes.SHA256())
+        )
+        root = hashlib.sha256(b"\x00" + body).digest()
+
+        def b64(data: bytes) -> str:
+            return base64.b64encode(data).decode()
+
+        doc = {
+            "mediaType": BUNDLE_V03,
+            "verificationMaterial": {
+                "certificate": {"rawBytes": b64(cert.public_bytes(serialization.Encoding.DER))},
+                "tlogEntries": [
+                    {
+                        "logIndex": str(self._index),
+                        "logId": {"keyId": b64(self.log_id)},
+                        "kindVersion": {"kind": "dsse", "version": "0.0.1"},
+                        "integratedTime": str(when),
+                        "inclusionPromise": {"signedEntryTimestamp": b64(set_sig)},
+                        "inclusionProof": {
+                            "logIndex": "0",
+                            "rootHash": b64(root),
+                            "treeSize": "1",
+                            "hashes": [],
+                            "checkpoint": {"envelope": self._checkpoint(1, root)},
+                        },
+                        "canonicalizedBody": body_b64,
+                    }
+                ],
+            },
+            "dsseEnvelope": envelope.to_bundle_json(),
+        }
+        subject = referrer.Subject(found.media_type, found.digest, found.size)
+        referrer.attach_bundle(
+            store, ref.repository, json.dumps(doc).encode(), subject, statements.COSIGN_SIGN_PREDICATE, now=at
+        )
         return found.digest

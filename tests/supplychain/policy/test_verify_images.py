@@ -428,3 +428,22 @@ def test_kyverno_image_info_strings(raw: str, string: str, pinned: str) -> None:
     info = image_info(raw)
     assert str(info) == string
     assert info.pinned("sha256:" + "a" * 64) == pinned
+
+
+def test_seed_policy_with_cosign3_keyless_bundle(keyless_world: tuple) -> None:
+    """cosign 3's default: a keyless DSSE bundle attached as a referrer (dsse Rekor entry, SET, inclusion proof)."""
+    store, fake, digest = keyless_world
+    fake.sign_bundle(store, f"{ECR}/order-service:v1.4.2", identity=CI, issuer=GHA, at=NOW - timedelta(minutes=30))
+    engine = PolicyEngine([seed_policy()], store, trusted_root=load_trusted_root(fake.trusted_root_json()))
+    decision = engine.evaluate(pod(f"{ECR}/order-service:v1.4.2"))
+    assert decision.allowed, decision.message()
+    assert decision.containers[0].pinned == f"{ECR}/order-service:v1.4.2@{digest}"
+
+
+def test_seed_policy_denies_cosign3_bundle_from_other_workflow(keyless_world: tuple) -> None:
+    store, fake, _ = keyless_world
+    other = "https://github.com/myorg/order-service/.github/workflows/release.yaml@refs/heads/main"
+    fake.sign_bundle(store, f"{ECR}/order-service:v1.4.2", identity=other, issuer=GHA, at=NOW - timedelta(minutes=30))
+    engine = PolicyEngine([seed_policy()], store, trusted_root=load_trusted_root(fake.trusted_root_json()))
+    decision = engine.evaluate(pod(f"{ECR}/order-service:v1.4.2"))
+    assert not decision.allowed and "no certificate SAN" in decision.message()

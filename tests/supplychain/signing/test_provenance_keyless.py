@@ -156,3 +156,15 @@ def test_key_signed_signature_with_rekor_bundle(world: tuple) -> None:
     elsewhere = dataclasses.replace(strict, trusted_root=load_trusted_root(stranger.trusted_root_json()))
     with pytest.raises(TransparencyLogError, match="not in the trusted root"):
         verify.verify_image(store, f"{REPO}:v1", elsewhere)
+
+
+def test_keyless_bundle_referrer_verifies_and_expires(world: tuple) -> None:
+    store, fake = world
+    digest = fake.sign_bundle(store, f"{REPO}:v1", identity=WORKFLOW, issuer=GHA, at=T0)
+    ref, found = verify.verify_image(store, f"{REPO}:v1", _verifier(fake))
+    assert ref.digest == digest and found[0].layout == "bundle" and found[0].certificate is not None
+    late = MemorySignatureStore()
+    late.add_image(REPO, "v1")
+    fake.sign_bundle(late, f"{REPO}:v1", identity=WORKFLOW, issuer=GHA, at=T0, integrated=T0 + timedelta(hours=2))
+    with pytest.raises(CertificateError, match="outside the certificate's validity"):
+        verify.verify_image(late, f"{REPO}:v1", _verifier(fake))

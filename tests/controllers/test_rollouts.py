@@ -107,3 +107,32 @@ def test_controller_writes_replicasets_services_ingress_and_events(tmp_path: Pat
     assert ing["spec"]["ingressClassName"] == "nginx"
     events = b.cluster.list("Event", NS)
     assert {"RolloutUpdated", "RolloutStepCompleted", "TrafficWeightUpdated"} <= {e["reason"] for e in events}
+
+
+def test_roll_out_image_on_a_local_cluster(tmp_path: Path) -> None:
+    """The demo's entry point: one call from set-image to Healthy on a LocalCluster (fake clock)."""
+    from shipyard.controllers.rollouts_run import roll_out_image
+
+    clock = FakeClock()
+    cluster = LocalCluster(tmp_path / "c.db", now=clock.now)
+    b = RolloutBench(cluster, clock=clock, pod_ready_seconds=5, providers=providers())
+    b.apply(*[d.data for f in ("short-analysistemplate.yaml", "short-rollout.yaml") for d in load_file(DATA / f)])
+    b.advance(20)
+    result = roll_out_image(
+        cluster,
+        NS,
+        "order-service",
+        "order-service",
+        "registry.local/order-service:v2",
+        providers=providers(),
+        clock=clock,
+        pod_ready_seconds=5,
+        auto_promote=True,
+    )
+    assert result.phase == "Healthy"
+    assert any(e.reason == "RolloutCompleted" for e in result.events)
+    rs = {r["metadata"]["labels"]["rollouts-pod-template-hash"]: r for r in cluster.list("apps/ReplicaSet", NS)}
+    assert (
+        rs[result.status["stableRS"]]["spec"]["template"]["spec"]["containers"][0]["image"]
+        == "registry.local/order-service:v2"
+    )

@@ -17,7 +17,7 @@ from shipyard.cli.main import app
 from shipyard.errors import NotFoundError, SpecError
 from shipyard.testing.imagelayout import directory_entries, tar_bytes, write_layout
 from shipyard.testing.registry import RunningRegistry, registry_available, start_registry
-from shipyard.testing.rootfs import make_rootfs
+from shipyard.testing.sbomfs import make_rootfs
 
 runner = CliRunner()
 

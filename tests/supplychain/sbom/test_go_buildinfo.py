@@ -8,7 +8,7 @@ import pytest
 
 from shipyard.supplychain.sbom.catalogers.buildinfo import parse_blob, read_elf
 from shipyard.supplychain.sbom.catalogers.golang import main_version, stdlib_version
-from shipyard.testing.rootfs import elf_with_buildinfo, pointer_form_elf
+from shipyard.testing.sbomfs import elf_with_buildinfo, pointer_form_elf
 
 
 def _text(info: object) -> str:

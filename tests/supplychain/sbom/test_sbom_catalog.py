@@ -1,4 +1,4 @@
-"""Golden tests: the fixture root filesystem (shipyard.testing.rootfs) gives exactly these packages, purls and
+"""Golden tests: the fixture root filesystem (shipyard.testing.sbomfs) gives exactly these packages, purls and
 licences, from a directory, from layer tarballs with whiteouts, and from an OCI image layout."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from shipyard.supplychain.sbom.model import SourceInfo, SourceKind
 from shipyard.supplychain.sbom.oci_layout import open_layout
 from shipyard.supplychain.sbom.source import DirectorySource
 from shipyard.testing.imagelayout import directory_entries, tar_bytes, write_layout
-from shipyard.testing.rootfs import make_rootfs
+from shipyard.testing.sbomfs import make_rootfs
 
 # (type, name, version, purl, licences, first evidence path)
 GOLDEN = [

@@ -19,7 +19,7 @@ from shipyard.supplychain.sbom.model import Sbom, SourceInfo, SourceKind
 from shipyard.supplychain.sbom.reader import read_sbom
 from shipyard.supplychain.sbom.source import DirectorySource
 from shipyard.supplychain.sbom.spdx import element_id, to_spdx_dict, to_spdx_json
-from shipyard.testing.rootfs import make_rootfs
+from shipyard.testing.sbomfs import make_rootfs
 
 UUID = "3e671687-395b-41f5-a30f-a58921a69b79"
 WHEN = "2025-01-01T00:00:00Z"

@@ -170,13 +170,14 @@ def test_host_files_are_visible_but_writes_stay_in_the_sandbox(tmp_path: Path) -
     ("step", "mounts", "expected"),
     [
         (StepSpec("step-a", "alpine", command=["true"]), (), False),
+        (StepSpec("step-a", "alpine", command=["true"], env={"HOME": "/tekton/home"}), (), False),
         (StepSpec("step-a", "alpine", script="echo x > /tekton/results/r"), (), True),
         (StepSpec("step-a", "alpine", command=["true"], working_dir="/src"), (), True),
         (StepSpec("step-a", "alpine", command=["true"], env={"D": "/workspace/source"}), (), True),
         (StepSpec("step-a", "alpine", args=["/data/x"], command=["cat"]), (Mount("/data", Path("/tmp")),), True),
         (StepSpec("step-a", "alpine", command=["true"]), (Mount("/data", Path("/tmp"), read_only=True),), True),
     ],
-    ids=["plain", "results-path", "working-dir", "env-path", "mount-path", "read-only-mount"],
+    ids=["plain", "default-home", "results-path", "working-dir", "env-path", "mount-path", "read-only-mount"],
 )
 def test_only_steps_that_can_tell_need_the_sandbox(step: StepSpec, mounts: tuple[Mount, ...], expected: bool) -> None:
     from shipyard.runtime.sandbox import needs_isolation

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import selectors
 import shutil
 import signal
 import subprocess
@@ -26,7 +27,6 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
 
 from shipyard.errors import ExecutionError
 from shipyard.runtime.base import OutputSink, Sandbox, StepOutcome, StepSpec, TerminationReason
@@ -56,10 +56,11 @@ class LocalExecutor:
         deadline: float | None = None,
     ) -> list[StepOutcome]:
         tekton = sandbox.tekton_dir
-        for sub in ("results", "steps", "home", "scripts"):
+        for sub in ("results", "steps", "home"):
             (tekton / sub).mkdir(parents=True, exist_ok=True)
+        if any(step.script is not None for step in steps):
+            (tekton / "scripts").mkdir(exist_ok=True)
         sandbox.workspace_dir.mkdir(parents=True, exist_ok=True)
-        sandbox.root_dir.mkdir(parents=True, exist_ok=True)
         for index, step in enumerate(steps):
             (tekton / "steps" / step.name).mkdir(exist_ok=True)
             link = tekton / "steps" / str(index)
@@ -148,7 +149,9 @@ class LocalExecutor:
         try:
             argv = self._argv(index, step, sandbox, view)
             cwd = self._workdir(step)
-            view.host_path(cwd).mkdir(parents=True, exist_ok=True)
+            host_cwd_path = view.host_path(cwd)
+            if not host_cwd_path.is_dir():  # Tekton creates a missing workingDir
+                host_cwd_path.mkdir(parents=True, exist_ok=True)
             env = {"PATH": DEFAULT_PATH, "HOME": "/tekton/home", **step.env}
             env = {k: view.rewrite(v) for k, v in env.items()}
             spawn_argv, host_cwd = view.enter(argv, cwd)
@@ -166,28 +169,15 @@ class LocalExecutor:
             on_output(step.name, "stderr", message)
             return StepOutcome(step.name, 1, TerminationReason.error, started, time.time(), message)
 
-        readers = [
-            threading.Thread(target=_pump, args=(proc.stdout, step.name, "stdout", on_output), daemon=True),
-            threading.Thread(target=_pump, args=(proc.stderr, step.name, "stderr", on_output), daemon=True),
-        ]
-        for r in readers:
-            r.start()
         limit = deadline
         if step.timeout:
             step_limit = time.monotonic() + step.timeout
             limit = step_limit if limit is None else min(limit, step_limit)
-        killed: list[TerminationReason] = []
-        done = threading.Event()
-        watcher = threading.Thread(target=_watch, args=(proc, cancel, limit, done, killed), daemon=True)
-        watcher.start()
+        killed = _collect(proc, step.name, on_output, cancel, limit)
         code = proc.wait()
-        done.set()
-        watcher.join()
-        for r in readers:
-            r.join()
         finished = time.time()
-        if killed:
-            reason = killed[0]
+        if killed is not None:
+            reason = killed
             message = (
                 f'"{step.name}" exited because the step exceeded the specified timeout limit'
                 if reason is TerminationReason.timeout
@@ -205,35 +195,62 @@ class LocalExecutor:
         )
 
 
-def _pump(stream: IO[bytes] | None, step: str, name: str, sink: OutputSink) -> None:
-    if stream is None:
-        return
-    with stream:
-        for raw in iter(stream.readline, b""):
-            sink(step, name, raw.decode("utf-8", errors="replace").rstrip("\n"))
-
-
-def _watch(
+def _collect(
     proc: subprocess.Popen[bytes],
+    step: str,
+    sink: OutputSink,
     cancel: threading.Event,
     limit: float | None,
-    done: threading.Event,
-    killed: list[TerminationReason],
-) -> None:
-    while not done.is_set():
-        reason: TerminationReason | None = None
-        if cancel.is_set():
-            reason = TerminationReason.cancelled
-        elif limit is not None and time.monotonic() >= limit:
-            reason = TerminationReason.timeout
-        if reason is not None:
-            killed.append(reason)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            return
-        done.wait(0.05)
+) -> TerminationReason | None:
+    """Stream the step's output line by line until both pipes close, enforcing cancel and the time limit.
+
+    One thread does it all (no reader or watcher threads: starting threads costs more than a `true` step). As in a
+    container, the step ends when its process exits: children it left holding the pipes are killed."""
+    streams = {"stdout": proc.stdout, "stderr": proc.stderr}
+    pending = {name: b"" for name in streams}
+    with selectors.DefaultSelector() as sel:
+        for name, stream in streams.items():
+            if stream is not None:
+                os.set_blocking(stream.fileno(), False)
+                sel.register(stream, selectors.EVENT_READ, name)
+        killed: TerminationReason | None = None
+        while sel.get_map():
+            events = sel.select(timeout=0.05)
+            for key, _ in events:
+                name = key.data
+                try:
+                    chunk = os.read(key.fd, 65536)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                    if pending[name]:
+                        sink(step, name, pending[name].decode("utf-8", errors="replace"))
+                        pending[name] = b""
+                    continue
+                lines = (pending[name] + chunk).split(b"\n")
+                pending[name] = lines.pop()
+                for line in lines:
+                    sink(step, name, line.decode("utf-8", errors="replace"))
+            if killed is None:
+                if cancel.is_set():
+                    killed = TerminationReason.cancelled
+                elif limit is not None and time.monotonic() >= limit:
+                    killed = TerminationReason.timeout
+                if killed is not None:
+                    _kill_group(proc.pid)
+            if not events and proc.poll() is not None:
+                _kill_group(proc.pid)
+    for stream in streams.values():
+        if stream is not None:
+            stream.close()
+    return killed
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _write_exit_code(path: Path, code: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(str(code), encoding="utf-8")

@@ -238,7 +238,9 @@ def needs_isolation(steps: Sequence[StepSpec], sandbox: Sandbox) -> bool:
     for step in steps:
         if step.working_dir:
             return True
-        texts = (step.script or "", *step.command, *step.args, *step.env.values())
+        # HOME=/tekton/home is the default every step gets; pointing it at the host's home directory is harmless.
+        env = [v for k, v in step.env.items() if not (k == "HOME" and v == "/tekton/home")]
+        texts = (step.script or "", *step.command, *step.args, *env)
         if any(p in text for text in texts for p in prefixes):
             return True
     return False

@@ -103,6 +103,7 @@ def patch_virtual_service(ro: Rollout, vs: Obj, route_names: list[str], traffic:
         if mr.percentage is not None:
             entry["mirrorPercentage"] = {"value": float(mr.percentage)}
         inserted.append(entry)
+    inserted.sort(key=lambda route: order.get(str(route.get("name")), len(order)))  # managedRoutes precedence
     out.setdefault("spec", {})["http"] = inserted + http
     return out
 

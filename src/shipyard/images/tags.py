@@ -12,16 +12,27 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
-from packaging.version import InvalidVersion
-from packaging.version import Version as Pep440
 
 from shipyard.errors import SpecError
 from shipyard.images.reference import parse_reference
+from shipyard.images.tagexpr import GitContext, Render, render_pep440, render_semver
+
+__all__ = [
+    "Flavor",
+    "GitContext",
+    "TagSpec",
+    "Version",
+    "compute_version",
+    "image_tags",
+    "mutable_tag_warning",
+    "oci_labels",
+    "parse_flavor",
+    "parse_tag_spec",
+    "sanitize_tag",
+]
 
 PRIORITY = {
     "schedule": 1000,
@@ -34,23 +45,6 @@ PRIORITY = {
     "sha": 100,
 }
 DEFAULT_TAGS = ["type=schedule", "type=ref,event=branch", "type=ref,event=tag", "type=ref,event=pr"]
-_SEMVER = re.compile(
-    r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][a-zA-Z0-9-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][a-zA-Z0-9-]*))*))?"
-    r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
-)
-_MUSTACHE = re.compile(r"\{\{\s*([a-z_]+)((?:\s+(?:'[^']*'|\"[^\"]*\"|[a-z_]+=(?:'[^']*'|\"[^\"]*\")))*)\s*\}\}")
-_MOMENT = re.compile(r"YYYY|YY|MM|M|DD|D|HH|H|mm|m|ss|s|\[[^\]]*\]")
-
-
-@dataclass(frozen=True, slots=True)
-class GitContext:
-    sha: str
-    ref: str  # refs/heads/main, refs/tags/v1.2.3, refs/pull/42/merge
-    event: str = "push"  # push | pull_request | schedule | workflow_dispatch ...
-    default_branch: str = "main"
-    commit_date: datetime | None = None
-    base_ref: str = ""
 
 
 @dataclass
@@ -147,64 +141,6 @@ def parse_flavor(lines: Sequence[str]) -> Flavor:
     return Flavor(latest, values.get("prefix", ""), on_latest["prefix"], values.get("suffix", ""), on_latest["suffix"])
 
 
-def _moment(fmt: str, when: datetime) -> str:
-    def token(m: re.Match[str]) -> str:
-        t = m.group(0)
-        if t.startswith("["):
-            return t[1:-1]
-        return {
-            "YYYY": f"{when.year:04d}", "YY": f"{when.year % 100:02d}", "MM": f"{when.month:02d}", "M": str(when.month),
-            "DD": f"{when.day:02d}", "D": str(when.day), "HH": f"{when.hour:02d}", "H": str(when.hour),
-            "mm": f"{when.minute:02d}", "m": str(when.minute), "ss": f"{when.second:02d}", "s": str(when.second),
-        }[t]  # fmt: skip
-
-    return _MOMENT.sub(token, fmt)
-
-
-class _Render:
-    def __init__(self, ctx: GitContext, now: datetime, short_sha_length: int = 7) -> None:
-        self.ctx, self.now, self.short = ctx, now, short_sha_length
-
-    def short_sha(self) -> str:
-        return self.ctx.sha[: self.short]
-
-    def branch(self) -> str:
-        return self.ctx.ref.removeprefix("refs/heads/") if self.ctx.ref.startswith("refs/heads/") else ""
-
-    def is_default_branch(self) -> bool:
-        branch = self.ctx.ref.removeprefix("refs/heads/")
-        if not branch:
-            return False
-        if branch == self.ctx.default_branch:
-            return True
-        return any(e in self.ctx.event for e in ("create", "discussion", "issues", "schedule"))
-
-    def expand(self, template: str, extra: Mapping[str, str] | None = None) -> str:
-        def sub(m: re.Match[str]) -> str:
-            name, args = m.group(1), m.group(2) or ""
-            if extra is not None and name in extra:
-                return extra[name]
-            if name in ("date", "commit_date"):
-                fmt = re.search(r"'([^']*)'|\"([^\"]*)\"", args)
-                tz = re.search(r"tz=(?:'([^']*)'|\"([^\"]*)\")", args)
-                when = self.now if name == "date" else (self.ctx.commit_date or self.now)
-                zone = (tz.group(1) or tz.group(2)) if tz else "UTC"
-                return _moment((fmt.group(1) or fmt.group(2)) if fmt else "", when.astimezone(ZoneInfo(zone)))
-            values = {
-                "branch": self.branch(),
-                "tag": self.ctx.ref.removeprefix("refs/tags/") if self.ctx.ref.startswith("refs/tags/") else "",
-                "sha": self.short_sha(),
-                "base_ref": self.ctx.base_ref,
-                "is_default_branch": str(self.is_default_branch()).lower(),
-                "is_not_default_branch": str(not self.is_default_branch()).lower(),
-            }
-            if name not in values:
-                raise SpecError(f"unknown expression {{{{{name}}}}} in {template!r}", path="tags")
-            return values[name]
-
-        return _MUSTACHE.sub(sub, template)
-
-
 def sanitize_tag(tag: str) -> str:
     return re.sub(r"[^a-zA-Z0-9._-]+", "-", tag)
 
@@ -212,7 +148,7 @@ def sanitize_tag(tag: str) -> str:
 def compute_version(
     specs: Sequence[TagSpec], flavor: Flavor, ctx: GitContext, now: datetime, *, warnings: list[str] | None = None
 ) -> Version:
-    r = _Render(ctx, now)
+    r = Render(ctx, now)
     warn = warnings if warnings is not None else []
     version = Version()
     ordered = sorted(specs, key=lambda s: -int(s.attrs["priority"]))  # stable, like Array.sort in V8
@@ -245,7 +181,11 @@ def compute_version(
             put(value(r.expand(a["pattern"]), spec), False)
         elif t in ("semver", "pep440") and (is_tag or a["value"]):
             raw = r.expand(a["value"]) if a["value"] else ctx.ref.removeprefix("refs/tags/").replace("/", "-")
-            rendered = _semver(raw, a["pattern"], r, warn) if t == "semver" else _pep440(raw, a["pattern"], r, warn)
+            rendered = (
+                render_semver(raw, a["pattern"], r, warn)
+                if t == "semver"
+                else render_pep440(raw, a["pattern"], r, warn)
+            )
             if rendered is not None:
                 put(value(rendered[0], spec), rendered[1])
         elif t == "match" and (is_tag or a["value"]):
@@ -275,32 +215,6 @@ def compute_version(
     if version.latest is None:
         version.latest = False
     return version
-
-
-def _semver(raw: str, pattern: str, r: _Render, warn: list[str]) -> tuple[str, bool] | None:
-    m = _SEMVER.match(raw.strip())
-    if m is None:
-        warn.append(f"{raw} is not a valid semver. More info: https://semver.org/")
-        return None
-    major, minor, patch, pre = m.group(1), m.group(2), m.group(3), m.group(4)
-    version = f"{major}.{minor}.{patch}" + (f"-{pre}" if pre else "")
-    fields = {"raw": raw, "version": version, "major": major, "minor": minor, "patch": patch}
-    if pre:  # pre-releases always render {{version}} (or {{raw}} when the pattern is exactly that)
-        return (raw if pattern.strip() == "{{raw}}" else version), False
-    return r.expand(pattern, fields), True
-
-
-def _pep440(raw: str, pattern: str, r: _Render, warn: list[str]) -> tuple[str, bool] | None:
-    try:
-        v = Pep440(raw)
-    except InvalidVersion:
-        warn.append(f"{raw} does not conform to PEP 440")
-        return None
-    if v.is_prerelease or v.is_postrelease or v.is_devrelease:
-        return (raw if pattern.strip() == "{{raw}}" else str(v)), False
-    rel = [*v.release, 0, 0]
-    fields = {"raw": raw, "version": str(v), "major": str(rel[0]), "minor": str(rel[1]), "patch": str(rel[2])}
-    return r.expand(pattern, fields), True
 
 
 def image_tags(images: Sequence[str], version: Version, flavor: Flavor) -> list[str]:
@@ -343,7 +257,7 @@ def oci_labels(
         ("org.opencontainers.image.revision", ctx.sha),
         ("org.opencontainers.image.licenses", licenses),
     ]
-    r = _Render(ctx, now)
+    r = Render(ctx, now)
     for line in extra:
         k, eq, v = r.expand(line).partition("=")
         if eq:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,32 @@ def test_manifest_by_digest_and_unknown_tag(registry: RunningRegistry, tmp_path:
         with pytest.raises(RegistryError) as err:
             c.get_manifest(ref.with_tag("nope"))
         assert err.value.status == 404 and err.value.code == "MANIFEST_UNKNOWN"
+
+
+def test_index_push_and_pull_every_platform(registry: RunningRegistry, tmp_path: Path) -> None:
+    from shipyard.images.builder.builder import Builder
+    from shipyard.images.builder.state import BuildRequest
+    from shipyard.images.oci import OCI_INDEX, Index, Platform
+
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "f").write_text("x")
+    src = OciLayout(tmp_path / "src")
+    plats = [Platform("linux", "amd64"), Platform("linux", "arm64", "v8")]
+    built = Builder(src).build(BuildRequest(context=ctx, dockerfile_text="FROM scratch\nCOPY f /f\n", platforms=plats))
+    ref = parse_reference(registry.repo("multi/app", "v1"))
+    with client() as c:
+        pushed = push_image(c, src, built.descriptor, ref)
+        assert pushed.digest == built.digest and pushed.media_type == OCI_INDEX
+        dst = OciLayout(tmp_path / "dst")
+        pulled = pull_image(c, ref, dst)
+    children = Index.from_bytes(dst.read_blob(pulled.digest)).manifests
+    assert [str(d.platform) for d in children] == ["linux/amd64", "linux/arm64/v8"]
+    assert all(dst.has_blob(d.digest) for d in children)
+    raw = subprocess.run(
+        ["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{ref}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(raw.stdout)["mediaType"] == OCI_INDEX

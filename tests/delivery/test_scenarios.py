@@ -653,3 +653,67 @@ def test_revision_history_limit_deletes_oldest_idle_replicasets() -> None:
         update(b, image)
         b.advance(5)
     assert sorted(b.counts()) == [3, 4]
+
+
+def test_blue_green_auto_promotion_seconds() -> None:
+    """autoPromotionSeconds counts from the BlueGreenPause start (AR:rollout/pause.go CompletedBlueGreenPause)."""
+    b = RolloutBench()
+    b.apply(service("r-active"), service("r-preview"))
+    healthy(b, rollout(replicas=1, blue_green=bg(autoPromotionSeconds=20)))
+    update(b)
+    b.advance(10)
+    assert b.status("r")["phase"] == "Paused"
+    b.advance(15)
+    st = b.status("r")
+    assert st["phase"] == "Healthy" and st["blueGreen"]["activeSelector"] == st["currentPodHash"]
+
+
+def test_A20_post_promotion_analysis() -> None:
+    """TestBlueGreenAnalysis: promote ⇒ active switched, Progressing until the post run succeeds; then Healthy."""
+    answers = {"pre": lambda now: 1, "post": lambda now: 1}
+    b = RolloutBench(providers={"job": FixedProvider(answers)})
+    b.apply(
+        service("r-active"),
+        service("r-preview"),
+        template("pre", "result == 1"),
+        template("post", "result == 1", interval="10s", count=2),
+    )
+    obj = rollout(
+        replicas=2,
+        blue_green=bg(
+            autoPromotionEnabled=False,
+            prePromotionAnalysis={"templates": [{"templateName": "pre"}]},
+            postPromotionAnalysis={"templates": [{"templateName": "post"}]},
+        ),
+    )
+    healthy(b, obj)
+    update(b)
+    b.advance(3)
+    assert b.status("r")["phase"] == "Paused" and len(b.runs()) == 1
+    b.act("r", "promote")
+    b.advance(2)
+    st = b.status("r")
+    assert st["blueGreen"]["activeSelector"] == st["currentPodHash"] != st["stableRS"]
+    assert (st["phase"], st["message"]) == ("Progressing", "waiting for post-promotion verification to complete")
+    assert len(b.runs()) == 2
+    b.advance(12)
+    st = b.status("r")
+    assert st["phase"] == "Healthy" and st["stableRS"] == st["currentPodHash"]
+    b.set_template("r", lambda spec: spec["template"]["spec"]["containers"][0].__setitem__("image", "app:v1"))
+    b.advance(3)
+    assert b.status("r")["phase"] == "Healthy"
+    assert len(b.runs()) == 2 and max(b.counts()) == 3  # fast-tracked: no new run, the old RS is revision 3
+
+
+def test_post_promotion_failure_switches_back() -> None:
+    b = RolloutBench(providers={"job": FixedProvider({"post": lambda now: 0})})
+    b.apply(service("r-active"), service("r-preview"), template("post", "result == 1"))
+    healthy(b, rollout(replicas=1, blue_green=bg(postPromotionAnalysis={"templates": [{"templateName": "post"}]})))
+    update(b)
+    b.advance(4)
+    st = b.status("r")
+    assert st["phase"] == "Degraded"
+    assert "Post-promotion analysis phase error/failed" in st["message"]
+    assert st["blueGreen"]["activeSelector"] == st["stableRS"] != st["currentPodHash"]
+    active = b.cluster.get("Service", "default", "r-active")["spec"]["selector"]["rollouts-pod-template-hash"]
+    assert active == st["stableRS"]

@@ -32,6 +32,12 @@ def reconcile_bluegreen(ctx: Ctx) -> None:
         bgst["activeSelector"] = ctx.new.pod_hash  # first deploy: fast-track, no pause
     if st.get("promoteFull") and ctx.aborted:
         st["abort"] = False
+    deadline = ctx.new.deadline
+    if deadline is not None and ctx.now < deadline and ctx.new is not ctx.stable and not ctx.aborted:
+        # fast-track: back to a ReplicaSet still up within its scale-down delay — no pause, no analysis
+        st["promoteFull"] = True
+        ctx.plan.annotate.setdefault(ctx.new.name, {})[SCALE_DOWN_DEADLINE] = None
+        ctx.new.annotations = {k: v for k, v in ctx.new.annotations.items() if k != SCALE_DOWN_DEADLINE}
     handle_abort(ctx)
     promoted = ctx.fully_promoted
     switched = bgst.get("activeSelector") == ctx.new.pod_hash

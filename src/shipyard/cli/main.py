@@ -61,35 +61,22 @@ _register()
 
 
 def main() -> None:
-    """Console entry point: the only place that turns errors into exit codes."""
+    """Console entry point: the only place that turns errors into exit codes.
+
+    click (standalone mode) prints usage errors and exits 2, and exits with a command's ``typer.Exit`` code;
+    shipyard's own errors are printed here, without a traceback, and exit 1."""
     try:
-        # With standalone_mode=False click returns a typer.Exit's code instead of raising it.
-        code = app(standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
+        app()
     except ShipyardError as exc:
         if isinstance(exc, SpecError):
             for issue in exc.issues:
-                err_console.print(f"[red]error[/red] {issue}", markup=True, soft_wrap=True)
+                err_console.print(f"[red]error[/red] {issue}", markup=True, soft_wrap=True, highlight=False)
         else:
-            err_console.print(f"[red]error:[/red] {exc.diagnostics()}", soft_wrap=True)
+            err_console.print(f"[red]error:[/red] {exc.diagnostics()}", soft_wrap=True, highlight=False)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(0)
 
 
 if __name__ == "__main__":

@@ -105,8 +105,9 @@ def describe_tree(obj: dict[str, Any], taskruns: list[dict[str, Any]]) -> Tree:
             node.add(Text(f"result {r['name']} = {r['value']!r}", style="cyan"))
     for skip in status.get("skippedTasks") or []:
         tree.add(Text.assemble((skip["name"], "bold"), "  skipped: ", (skip["reason"], "yellow")))
-    for r in status.get("results") or []:
-        tree.add(Text(f"pipeline result {r['name']} = {r['value']!r}", style="cyan"))
+    if obj.get("kind") == "PipelineRun":  # a TaskRun's results are already shown under its node
+        for r in status.get("results") or []:
+            tree.add(Text(f"pipeline result {r['name']} = {r['value']!r}", style="cyan"))
     return tree
 
 

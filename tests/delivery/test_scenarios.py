@@ -717,3 +717,18 @@ def test_post_promotion_failure_switches_back() -> None:
     assert st["blueGreen"]["activeSelector"] == st["stableRS"] != st["currentPodHash"]
     active = b.cluster.get("Service", "default", "r-active")["spec"]["selector"]["rollouts-pod-template-hash"]
     assert active == st["stableRS"]
+
+
+def test_analysis_run_history_limits() -> None:
+    """analysis.successfulRunHistoryLimit: only the newest N completed runs are kept."""
+    b = RolloutBench(providers={"job": FixedProvider({"ok": lambda now: 1})})
+    b.apply(template("ok", "result == 1"))
+    ana = {"analysis": {"templates": [{"templateName": "ok"}]}}
+    healthy(b, rollout(canary={"steps": [ana]}, analysis={"successfulRunHistoryLimit": 2}))
+    for image in ("app:v2", "app:v3", "app:v4", "app:v5"):
+        update(b, image)
+        b.advance(4)
+        assert b.status("r")["phase"] == "Healthy"
+    names = sorted(r["metadata"]["name"] for r in b.runs())
+    assert len(names) == 2
+    assert all(n.endswith(("-4-0", "-5-0")) for n in names), names

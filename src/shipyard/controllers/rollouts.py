@@ -148,6 +148,10 @@ class RolloutController:
             if error_status is not None:
                 self.cluster.update_status({**created, "status": error_status})
             wrote = True
+        for run_name in plan.delete_runs:
+            if self.cluster.get(RUN, ns, run_name) is not None:
+                self.cluster.delete(RUN, ns, run_name)
+                wrote = True
         for run_name in plan.terminate_runs:
             wrote |= self.runs.terminate(ns, run_name)
         for svc_name, pod_hash in plan.services.items():

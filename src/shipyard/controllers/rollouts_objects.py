@@ -65,6 +65,7 @@ def run_view(r: Obj) -> RunView:
         phase=st.get("phase", "Pending"),
         message=st.get("message", ""),
         terminated=bool((r.get("spec") or {}).get("terminate")),
+        created=str(m.get("creationTimestamp") or ""),
     )
 
 

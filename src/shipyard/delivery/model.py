@@ -72,6 +72,7 @@ class RunView:
     phase: str
     message: str = ""
     terminated: bool = False
+    created: str = ""  # metadata.creationTimestamp (RFC 3339 sorts as text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,7 @@ def plan_rollout(
         reconcile_bluegreen(ctx)
     _scale_down_deadlines(ctx)
     _history_limit(ctx)
+    _run_history(ctx)
     finish_status(ctx)
     if _progress_signature(st) != before and not ctx.aborted:
         cond = get_condition(st, "Progressing")
@@ -197,6 +198,30 @@ def _history_limit(ctx: Ctx) -> None:
     extra = len(idle) - ctx.ro.spec.revision_history_limit
     for rs in idle[: max(0, extra)]:
         ctx.plan.delete_rs.append(rs.name)
+
+
+def _run_history(ctx: Ctx) -> None:
+    """``analysis.successfulRunHistoryLimit`` / ``unsuccessfulRunHistoryLimit`` (5 / 5): older completed runs
+    that no status slot follows are deleted, newest kept."""
+    limits = ctx.ro.spec.analysis
+    keep_ok = limits.successful_run_history_limit if limits and limits.successful_run_history_limit is not None else 5
+    keep_bad = (
+        limits.unsuccessful_run_history_limit if limits and limits.unsuccessful_run_history_limit is not None else 5
+    )
+    followed = {
+        slot.get("name")
+        for sec in ("canary", "blueGreen")
+        for slot in (ctx.st.get(sec) or {}).values()
+        if isinstance(slot, dict) and "name" in slot
+    }
+    done = [
+        r for r in ctx.runs if r.phase in ("Successful", "Failed", "Error", "Inconclusive") and r.name not in followed
+    ]
+    for ok, keep in ((True, keep_ok), (False, keep_bad)):
+        group = sorted(
+            (r for r in done if (r.phase == "Successful") is ok), key=lambda r: (r.created, r.name), reverse=True
+        )
+        ctx.plan.delete_runs.extend(r.name for r in group[keep:])
 
 
 def finish_status(ctx: Ctx) -> None:

@@ -215,6 +215,15 @@ def test_scan_an_image_named_in_the_content_store(imported: None, rootfs: Path, 
     assert result.exit_code == 1 and "CVE-2019-10744" in result.output
 
 
+def test_store_names_are_normalised_like_shipyard_image(imported: None, rootfs: Path, shipyard_home: Path) -> None:
+    from shipyard.images.layout import store_path
+
+    # `shipyard image import-rootfs DIR -t demo:rootfs` stores docker.io/library/demo:rootfs
+    write_layout(store_path(shipyard_home), [tar_bytes(directory_entries(rootfs))], ref="docker.io/library/demo:rootfs")
+    result = runner.invoke(app, ["scan", "demo:rootfs", "--severity", "CRITICAL", "--exit-code", "1"])
+    assert result.exit_code == 1 and "CVE-2019-10744" in result.output
+
+
 def test_convert_spdx_to_cyclonedx(rootfs: Path, tmp_path: Path) -> None:
     spdx, cdx = tmp_path / "a.spdx.json", tmp_path / "a.cdx.json"
     assert runner.invoke(app, ["sbom", str(rootfs), "-o", f"spdx-json={spdx}"]).exit_code == 0

@@ -23,7 +23,7 @@ import typer
 
 from shipyard.cli.output import console, err_console
 from shipyard.clock import rfc3339
-from shipyard.errors import NotFoundError, SpecError
+from shipyard.errors import NotFoundError, ShipyardError, SpecError
 from shipyard.store.files import atomic_write_text
 from shipyard.store.sboms import SbomStore
 from shipyard.supplychain.sbom.archive import open_archive
@@ -70,6 +70,18 @@ def _pull(reference: str) -> Source:
     return open_layout(store_root(), str(ref))
 
 
+def _store_names(spec: str) -> list[str]:
+    """The name as given, then as ``shipyard image`` stores it (normalised: ``demo:1`` → ``docker.io/library/demo:1``)."""
+    from shipyard.images.reference import parse_reference
+
+    names = [spec]
+    try:
+        normalised = str(parse_reference(spec))
+    except ShipyardError:
+        return names
+    return names if normalised == spec else [*names, normalised]
+
+
 def open_source(spec: str) -> Source:
     """Turn a SOURCE argument into a filesystem view."""
     if spec.startswith("oci:"):
@@ -90,10 +102,11 @@ def open_source(spec: str) -> Source:
     if p.is_file() and p.suffix == ".tar":
         return open_archive(p)
     if (store_root() / "index.json").is_file():
-        try:
-            return open_layout(store_root(), spec)
-        except NotFoundError:
-            pass
+        for name in _store_names(spec):
+            try:
+                return open_layout(store_root(), name)
+            except NotFoundError:
+                continue
     raise NotFoundError(
         f"{spec!r} is not a directory, an oci:DIR[:REF] layout, a registry:REF, nor an image in {store_root()}"
     )

@@ -192,3 +192,14 @@ def test_withdrawn_records_do_not_match() -> None:
 def test_pep503_names_match() -> None:
     rec = _record([_aff("PyPI", "Shipyard_Bar.pkg", [{"introduced": "0"}])])
     assert match([pkg("PyPI", "shipyard_bar.pkg", "1.0", "shipyard-bar-pkg")], MemoryAdvisories([rec])).findings
+
+
+def test_a_record_listing_the_package_twice_is_one_finding_with_every_fix() -> None:
+    rec = _record(
+        [_aff("PyPI", "demo", [{"introduced": "1.0"}, {"fixed": "1.5"}]),
+         _aff("PyPI", "demo", [{"introduced": "2.0"}, {"fixed": "2.3"}])],
+    )  # fmt: skip
+    (finding,) = match([pkg("PyPI", "demo", "2.1")], MemoryAdvisories([rec])).findings
+    assert finding.fixed == ("2.3",)
+    (early,) = match([pkg("PyPI", "demo", "1.2")], MemoryAdvisories([rec])).findings
+    assert early.fixed == ("1.5",)

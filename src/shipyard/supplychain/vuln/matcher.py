@@ -127,14 +127,20 @@ def match(packages: Iterable[Package], source: AdvisorySource) -> MatchResult:
         for rec in source.lookup(base(pkg.ecosystem), name):
             if rec.withdrawn:
                 continue
+            assessed: Assessed | None = None
+            fixed: list[str] = []
+            # A record may list the package in several affected entries (one per range set): any one affects it,
+            # and every entry's fixes are fixes.
             for aff in rec.affected:
                 if not same_ecosystem(aff.ecosystem, pkg.ecosystem) or normal_name(aff.ecosystem, aff.name) != name:
                     continue
                 verdict = evaluate(version, aff, pkg.ecosystem)
                 notes.update(f"{rec.id}: {n}" for n in verdict.notes)
                 if verdict.affected:
-                    hits.append((rec, assess(rec, aff), verdict.fixed))
-                    break
+                    assessed = assess(rec, aff) if assessed is None else worst(assessed, assess(rec, aff))
+                    fixed.extend(f for f in verdict.fixed if f not in fixed)
+            if assessed is not None:
+                hits.append((rec, assessed, fixed))
         findings.extend(_merge(pkg, hits))
     findings.sort(key=lambda f: (-f.severity.severity.rank, f.package.name, f.package.version, f.id))
     return MatchResult(tuple(findings), tuple(sorted(notes)))

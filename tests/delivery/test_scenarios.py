@@ -732,3 +732,31 @@ def test_analysis_run_history_limits() -> None:
     names = sorted(r["metadata"]["name"] for r in b.runs())
     assert len(names) == 2
     assert all(n.endswith(("-4-0", "-5-0")) for n in names), names
+
+
+def test_A13_dynamic_stable_scale_abort_moves_traffic_back_as_stable_recovers() -> None:
+    b = RolloutBench()
+    b.apply(service("r-canary"), service("r-stable"), ingress())
+    steps = [{"setWeight": 25}, {"pause": {}}, {"setWeight": 75}, {"pause": {}}]
+    healthy(b, rollout(replicas=4, canary={**routed(), "dynamicStableScale": True, "steps": steps}))
+    update(b)
+    b.advance(3)
+    b.act("r", "promote")
+    b.advance(4)
+    assert b.counts() == {1: 1, 2: 3}
+    b.kubelet.ready_seconds = 5
+    b.act("r", "abort")
+    b.advance(0.5)
+    st = b.status("r")
+    assert st["phase"] == "Degraded"
+    assert b.counts() == {1: 4, 2: 3}  # the canary keeps its pods while stable scales back up
+    assert st["canary"]["weights"]["canary"]["weight"] == 75  # only 1 stable pod available yet
+    b.advance(6)
+    st = b.status("r")
+    assert st["canary"]["weights"]["canary"]["weight"] == 0
+    b.advance(2)
+    assert b.counts() == {1: 4, 2: 0}
+    assert (
+        b.cluster.get("Service", "default", "r-canary")["spec"]["selector"]["rollouts-pod-template-hash"]
+        == st["stableRS"]
+    )

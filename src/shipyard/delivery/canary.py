@@ -115,7 +115,16 @@ def _scale(ctx: Ctx, want_canary: int, want_stable: int) -> None:
     if ctx.routed:
         if stable is not None and stable is not new:
             ctx.scale(stable, want_stable)
-        if ctx.aborted and stable is not new:
+        if ctx.aborted and stable is not new and c.dynamic_stable_scale and c.abort_scale_down_delay_seconds is None:
+            ctx.scale(new, want_canary)  # dynamic without an explicit delay: the canary shrinks as traffic leaves
+        elif (
+            ctx.aborted
+            and stable is not new
+            and c.dynamic_stable_scale
+            and (stable is None or stable.available < ctx.replicas)
+        ):
+            pass  # #4898: the abort delay starts only once stable is fully available again
+        elif ctx.aborted and stable is not new:
             _abort_scale_down(ctx, c.abort_scale_down_delay_seconds, want_canary)
         else:
             ctx.scale(new, want_canary if stable is not new else ctx.replicas)
@@ -250,13 +259,13 @@ def _services_and_traffic(ctx: Ctx, want_canary: int, want_stable: int) -> None:
     assert c is not None
     stable_hash = ctx.stable.pod_hash if ctx.stable else ctx.new.pod_hash
     canary_hash = ctx.new.pod_hash
-    if ctx.aborted and (not ctx.routed or not c.dynamic_stable_scale):
+    weight = _router_weight(ctx, want_canary, want_stable)
+    if ctx.aborted and (not ctx.routed or not c.dynamic_stable_scale or weight == 0):
         canary_hash = stable_hash
     if c.stable_service:
         ctx.plan.services[c.stable_service] = stable_hash
     if c.canary_service:
         ctx.plan.services[c.canary_service] = canary_hash
-    weight = _router_weight(ctx, want_canary, want_stable)
     headers, mirrors = _managed_routes(ctx)
     ctx.plan.traffic = Traffic(weight, ctx.max_weight - weight, ctx.new.pod_hash, stable_hash, headers, mirrors)
     weights = {
@@ -282,6 +291,11 @@ def _router_weight(ctx: Ctx, want_canary: int, want_stable: int) -> int:
             return ctx.max_weight
         total = ctx.new.available + (ctx.stable.available if ctx.stable and ctx.stable is not ctx.new else 0)
         return ctx.new.available * 100 // total if total else 0
+    c = ctx.ro.spec.strategy.canary
+    if ctx.aborted and c is not None and c.dynamic_stable_scale and ctx.stable is not None and not ctx.fully_promoted:
+        # dynamic stable scale abort: traffic moves back only as fast as stable pods become available
+        back = ctx.stable.available * ctx.max_weight // max(1, ctx.replicas)
+        return max(0, ctx.max_weight - back) if ctx.new.available else 0
     if ctx.fully_promoted or ctx.aborted or ctx.new.available == 0:
         return 0
     if ctx.st.get("promoteFull"):

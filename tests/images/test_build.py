@@ -100,11 +100,13 @@ def test_multi_stage_config_is_what_docker_produces(store: OciLayout, tmp_path: 
     }
     assert (cfg["architecture"], cfg["os"], cfg["created"]) == ("amd64", "linux", "1970-01-01T00:00:00Z")
     m = store.manifest(result.descriptor)
-    assert len(m.layers) == 3 == len(cfg["rootfs"]["diff_ids"])  # base + 2 COPY; metadata adds none
-    assert sum(1 for h in cfg["history"] if not h.get("empty_layer")) == 3
-    server = layer_members(store, m.layers[1].digest)
+    # base, WORKDIR's mkdir (BuildKit makes it a layer), 2 COPY; other metadata instructions add none
+    assert len(m.layers) == 4 == len(cfg["rootfs"]["diff_ids"])
+    assert sum(1 for h in cfg["history"] if not h.get("empty_layer")) == 4
+    assert list(layer_members(store, m.layers[1].digest)) == ["app"]
+    server = layer_members(store, m.layers[2].digest)
     assert server["app/server"].mode == 0o755 and server["app/server"].uid == 0
-    readme = layer_members(store, m.layers[2].digest)
+    readme = layer_members(store, m.layers[3].digest)
     assert (readme["app/README"].uid, readme["app/README"].gid) == (65532, 65532)
     assert not any("secret" in name for name in readme)  # .dockerignore
     assert [s.stage for s in result.steps if s.stage == "never-needed"] == []  # unneeded stage never built
@@ -133,7 +135,7 @@ def test_one_line_change_rebuilds_only_affected_layers(store: OciLayout, tmp_pat
     assert third.digest != first.digest
     before = store.manifest(first.descriptor).layers
     after = store.manifest(third.descriptor).layers
-    assert before[:2] == after[:2] and before[2] != after[2]
+    assert before[:3] == after[:3] and before[3] != after[3]
 
 
 def test_no_cache_reruns_everything_with_the_same_result(store: OciLayout, tmp_path: Path) -> None:
@@ -245,7 +247,7 @@ def test_copy_to_a_directory_destination_under_workdir(store: OciLayout, tmp_pat
     (ctx / "index.html").write_text("hi\n")
     text = f"FROM busybox:base\nWORKDIR /src\nCOPY index.html {dest}\nRUN test -f /src/{'sub/' if 'sub' in dest else ''}index.html\n"
     result = build(store, ctx, text)
-    members = layer_members(store, store.manifest(result.descriptor).layers[1].digest)
+    members = layer_members(store, store.manifest(result.descriptor).layers[2].digest)  # after WORKDIR's layer
     assert f"src/{'sub/' if 'sub' in dest else ''}index.html" in members
 
 
@@ -253,12 +255,12 @@ def test_docker_extension_fields(store: OciLayout, tmp_path: Path) -> None:
     ctx = tmp_path / "ctx"
     ctx.mkdir()
     text = (
-        "FROM busybox:base AS base\nCMD [\"from-base\"]\n"
+        'FROM busybox:base AS base\nCMD ["from-base"]\n'
         "FROM base\n"
         'SHELL ["/bin/sh", "-ec"]\n'
         "HEALTHCHECK --interval=30s --timeout=1m30s --start-period=500ms --retries=3 CMD wget -q -O- localhost:8080/health\n"
         "VOLUME /data /logs\n"
-        "VOLUME [\"/cache\"]\n"
+        'VOLUME ["/cache"]\n'
         "ONBUILD COPY . /app\n"
         "STOPSIGNAL SIGQUIT\n"
         "ENTRYPOINT exec httpd -f\n"
@@ -289,3 +291,16 @@ def test_healthcheck_none_and_exec_form(store: OciLayout, tmp_path: Path) -> Non
     assert cfg["Healthcheck"] == {"Test": ["CMD", "/bin/true"]}
     cfg = image_config(store, build(store, ctx, "FROM busybox:base\nHEALTHCHECK NONE\n"))["config"]
     assert cfg["Healthcheck"] == {"Test": ["NONE"]}
+
+
+def test_workdir_makes_a_layer_only_when_it_creates_the_directory(store: OciLayout, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    result = build(store, ctx, "FROM busybox:base\nUSER nonroot\nWORKDIR /srv/app\nWORKDIR /tmp\n")
+    m = store.manifest(result.descriptor)
+    assert len(m.layers) == 2
+    members = layer_members(store, m.layers[1].digest)
+    assert list(members) == ["srv", "srv/app"]
+    assert {(i.uid, i.gid, i.mode) for i in members.values()} == {(65532, 65532, 0o755)}  # mkdir as the USER
+    history = image_config(store, result)["history"]
+    assert [h.get("empty_layer", False) for h in history[-2:]] == [False, True]

@@ -25,6 +25,28 @@ from shipyard.images.oci import Platform
 
 
 class LayerSteps(StepBase):
+    def _workdir(self, state: StageState, instr: RawInstruction, path: str) -> None:
+        """dockerfile2llb: WORKDIR mkdirs the path (with parents, owned by the current USER) in its own layer;
+        the layer is empty, and dropped, when the directory already exists."""
+        created_by = f"WORKDIR {path}"
+        user = state.config.config.get("User") or ""
+        key = state.chain("WORKDIR", path, user)
+        hit, layer = self._cached(key)
+        if not hit and path != "/":
+            root = state.materialize(self.layout)
+            target = resolve_in_root(root, path)
+            if not target.is_dir():
+                who = resolve_user(root, user) if user else None
+                created = _make_workdir(root, path, who.uid if who else 0, who.gid if who else 0)
+                w = LayerWriter(self.layout, epoch=self.req.source_date_epoch)
+                for p in created:
+                    w.add_path(p, p.relative_to(root).as_posix())
+                res = w.finish()
+                layer = Layer(res.descriptor, res.diff_id)
+        if not hit:
+            self._store(key, layer)
+        self._add_layer(state, instr, created_by, layer, cached=hit, in_rootfs=not hit)
+
     # -- RUN ---------------------------------------------------------------------------------------
     def _run(self, state: StageState, instr: RawInstruction) -> None:
         network = flag(instr, "network") or "default"
@@ -231,8 +253,9 @@ class LayerSteps(StepBase):
         return self.images[name]
 
 
-def _make_workdir(root: Path, cwd: str, uid: int, gid: int) -> None:
-    """Create a missing WORKDIR owned by the user (BuildKit's mkdir runs as the stage's USER)."""
+def _make_workdir(root: Path, cwd: str, uid: int, gid: int) -> list[Path]:
+    """Create a missing WORKDIR owned by the user (BuildKit's mkdir runs as the stage's USER); returns the
+    directories it created, outermost first."""
     missing: list[Path] = []
     path = resolve_in_root(root, cwd)
     while not path.exists() and path != root:
@@ -241,3 +264,5 @@ def _make_workdir(root: Path, cwd: str, uid: int, gid: int) -> None:
     for p in reversed(missing):
         p.mkdir()
         os.chown(p, uid, gid)
+        p.chmod(0o755)
+    return list(reversed(missing))

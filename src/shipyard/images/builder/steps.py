@@ -55,8 +55,7 @@ class StepRunner(LayerSteps):
                     state.config.label(k, v)
                 self._metadata(state, instr, "LABEL " + " ".join(f"{k}={v}" for k, v in pairs))
             elif kw == "WORKDIR":
-                path = state.config.workdir(self.lexer.word(instr.rest, env))
-                self._metadata(state, instr, f"WORKDIR {path}")
+                self._workdir(state, instr, state.config.workdir(self.lexer.word(instr.rest, env)))
             elif kw == "USER":
                 user = self.lexer.word(instr.rest, env)
                 if not user:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from shipyard.clock import rfc3339
 from shipyard.delivery import gate
+from shipyard.delivery.canary_traffic import services_and_traffic
 from shipyard.delivery.context import (
     Ctx,
     active_canary_scale,
     current_set_weight,
     pause_seconds,
-    previous_set_weight,
     step_string,
 )
-from shipyard.delivery.model import SCALE_DOWN_DEADLINE, ReplicaSetView, Traffic
+from shipyard.delivery.model import SCALE_DOWN_DEADLINE, ReplicaSetView
 from shipyard.delivery.replicas import RSCount, basic_canary_counts, resolve_fenceposts, traffic_routed_counts
 from shipyard.delivery.rollout import check_deadline, handle_abort
 from shipyard.resources.timefmt import parse_time
@@ -43,7 +43,7 @@ def reconcile_canary(ctx: Ctx) -> None:
     want_canary, want_stable = desired_counts(ctx)
     if not ctx.halted():
         _scale(ctx, want_canary, want_stable)
-    _services_and_traffic(ctx, want_canary, want_stable)
+    services_and_traffic(ctx, want_canary, want_stable)
     step = ctx.current_step()
     waiting = step is not None and (step.pause is not None or step.analysis is not None)
     check_deadline(ctx, waiting)
@@ -188,7 +188,7 @@ def _abort_scale_down(ctx: Ctx, delay: int | None, want_canary: int) -> None:
         ctx.plan.wake(deadline)
 
 
-def _at_desired(ctx: Ctx, want_canary: int, want_stable: int) -> bool:
+def at_desired(ctx: Ctx, want_canary: int, want_stable: int) -> bool:
     """``AtDesiredReplicaCountsForCanary``."""
     new, stable = ctx.new, ctx.stable
     if ctx.replicas_of(new) != want_canary or new.available < want_canary:
@@ -205,7 +205,7 @@ def _step_completed(ctx: Ctx, want_canary: int, want_stable: int) -> bool:
     step = ctx.current_step()
     assert step is not None
     if step.set_weight is not None or step.set_canary_scale is not None:
-        return _at_desired(ctx, want_canary, want_stable)
+        return at_desired(ctx, want_canary, want_stable)
     if step.pause is not None:
         if ctx.st.get("controllerPause") and not ctx.has_pause("CanaryPauseStep"):
             return True  # promoted by the user
@@ -250,79 +250,5 @@ def _full_promote(ctx: Ctx) -> None:
         ctx.plan.annotate.setdefault(old.name, {})[SCALE_DOWN_DEADLINE] = rfc3339(ctx.now + delay)
         old.annotations = {**old.annotations, SCALE_DOWN_DEADLINE: rfc3339(ctx.now + delay)}
         ctx.plan.wake(ctx.now + delay)
-    _services_and_traffic(ctx, ctx.replicas, 0)
+    services_and_traffic(ctx, ctx.replicas, 0)
     ctx.plan.wake(ctx.now)
-
-
-def _services_and_traffic(ctx: Ctx, want_canary: int, want_stable: int) -> None:
-    c = ctx.ro.spec.strategy.canary
-    assert c is not None
-    stable_hash = ctx.stable.pod_hash if ctx.stable else ctx.new.pod_hash
-    canary_hash = ctx.new.pod_hash
-    weight = _router_weight(ctx, want_canary, want_stable)
-    if ctx.aborted and (not ctx.routed or not c.dynamic_stable_scale or weight == 0):
-        canary_hash = stable_hash
-    if c.stable_service:
-        ctx.plan.services[c.stable_service] = stable_hash
-    if c.canary_service:
-        ctx.plan.services[c.canary_service] = canary_hash
-    headers, mirrors = _managed_routes(ctx)
-    ctx.plan.traffic = Traffic(weight, ctx.max_weight - weight, ctx.new.pod_hash, stable_hash, headers, mirrors)
-    weights = {
-        "canary": {"weight": weight, "podTemplateHash": ctx.new.pod_hash, "serviceName": c.canary_service or ""},
-        "stable": {
-            "weight": ctx.max_weight - weight,
-            "podTemplateHash": stable_hash,
-            "serviceName": c.stable_service or "",
-        },
-    }
-    canary_status = dict(ctx.st.get("canary") or {})
-    previous = (canary_status.get("weights") or {}).get("canary", {}).get("weight")
-    canary_status["weights"] = weights
-    ctx.st["canary"] = canary_status
-    if ctx.routed and previous is not None and previous != weight:
-        ctx.plan.event("TrafficWeightUpdated", f"Traffic weight updated from {previous} to {weight}")
-
-
-def _router_weight(ctx: Ctx, want_canary: int, want_stable: int) -> int:
-    """``reconcileTrafficRouting``'s desired weight; the pod ratio for a basic canary."""
-    if not ctx.routed:
-        if ctx.fully_promoted:
-            return ctx.max_weight
-        total = ctx.new.available + (ctx.stable.available if ctx.stable and ctx.stable is not ctx.new else 0)
-        return ctx.new.available * 100 // total if total else 0
-    c = ctx.ro.spec.strategy.canary
-    if ctx.aborted and c is not None and c.dynamic_stable_scale and ctx.stable is not None and not ctx.fully_promoted:
-        # dynamic stable scale abort: traffic moves back only as fast as stable pods become available
-        back = ctx.stable.available * ctx.max_weight // max(1, ctx.replicas)
-        return max(0, ctx.max_weight - back) if ctx.new.available else 0
-    if ctx.fully_promoted or ctx.aborted or ctx.new.available == 0:
-        return 0
-    if ctx.st.get("promoteFull"):
-        prev = ((ctx.st.get("canary") or {}).get("weights") or {}).get("canary", {}).get("weight", 0)
-        return int(prev)
-    if not _at_desired(ctx, want_canary, want_stable):
-        return previous_set_weight(ctx)
-    if ctx.index >= len(ctx.steps):
-        return ctx.max_weight
-    return current_set_weight(ctx)
-
-
-def _managed_routes(ctx: Ctx) -> tuple[tuple[object, ...], tuple[object, ...]]:
-    """The latest setHeaderRoute/setMirrorRoute per route name up to the index; none once promoted/aborted."""
-    if ctx.fully_promoted or ctx.aborted or not ctx.routed:
-        return (), ()
-    headers: dict[str, object] = {}
-    mirrors: dict[str, object] = {}
-    for step in ctx.steps[: min(ctx.index + 1, len(ctx.steps))]:
-        if step.set_header_route is not None:
-            if step.set_header_route.match:
-                headers[step.set_header_route.name] = step.set_header_route
-            else:
-                headers.pop(step.set_header_route.name, None)
-        if step.set_mirror_route is not None:
-            if step.set_mirror_route.match:
-                mirrors[step.set_mirror_route.name] = step.set_mirror_route
-            else:
-                mirrors.pop(step.set_mirror_route.name, None)
-    return tuple(headers.values()), tuple(mirrors.values())

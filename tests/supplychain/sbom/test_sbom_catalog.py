@@ -258,3 +258,10 @@ def test_hard_links_in_a_layer_share_their_target_bytes() -> None:
         "/usr/lib/python3/a/linked-1.0.dist-info/METADATA",
         "/usr/lib/python3/b/linked-1.0.dist-info/METADATA",
     ]
+
+
+def test_wolfi_packages_use_the_wolfi_ecosystem(rootfs: Path) -> None:
+    (rootfs / "etc/os-release").write_text('ID=wolfi\nNAME="Wolfi"\nVERSION_ID=20230201\n')
+    pkgs = {p.name: p for p in catalog(DirectorySource(rootfs), select(["apk-db-cataloger"])).packages}
+    assert pkgs["musl"].ecosystem == "Wolfi"
+    assert pkgs["musl"].purl == "pkg:apk/wolfi/musl@1.2.4-r2?arch=x86_64&distro=wolfi-20230201"

@@ -151,3 +151,6 @@ def test_release_qualified_ecosystems() -> None:
     assert same_ecosystem("Debian:12", "Debian:12")
     assert not same_ecosystem("Debian:11", "Debian:12")
     assert not same_ecosystem("Alpine:v3.19", "Debian:12")
+    assert same_ecosystem("Ubuntu:22.04:LTS", "Ubuntu:22.04")  # OSV Ubuntu records qualify the release
+    assert not same_ecosystem("Ubuntu:20.04:LTS", "Ubuntu:22.04")
+    assert not same_ecosystem("Debian:1", "Debian:12")

@@ -55,10 +55,13 @@ def comparator(ecosystem: str) -> Compare | None:
 
 
 def same_ecosystem(record: str, package: str) -> bool:
-    """An advisory for ``Debian`` (no release) applies to every release; ``Debian:12`` only to Debian 12."""
+    """An advisory for ``Debian`` (no release) applies to every release; ``Debian:12`` only to Debian 12;
+    ``Ubuntu:22.04:LTS`` to a package of ``Ubuntu:22.04`` (the record may qualify the release further)."""
     if record == package:
         return True
-    rb, pb = base(record), base(package)
-    if rb != pb:
+    rparts, pparts = record.split(":"), package.split(":")
+    if rparts[0] != pparts[0]:
         return False
-    return ":" not in record or ":" not in package
+    if len(rparts) == 1 or len(pparts) == 1:
+        return True
+    return rparts[: len(pparts)] == pparts

@@ -15,8 +15,14 @@ from shipyard.supplychain.sbom.source import FileEntry
 INSTALLED = "/lib/apk/db/installed"
 
 
+_ROLLING = {"wolfi": "Wolfi", "chainguard": "Chainguard"}
+
+
 def ecosystem(distro: Distro | None) -> str:
-    """OSV ecosystem ``Alpine:v3.19`` (the ``v`` prefix is required; patch level dropped)."""
+    """OSV ecosystem ``Alpine:v3.19`` (the ``v`` prefix is required; patch level dropped); ``Wolfi`` and
+    ``Chainguard`` are rolling, without a release."""
+    if distro is not None and distro.id in _ROLLING:
+        return _ROLLING[distro.id]
     if distro is None or not distro.version_id:
         return "Alpine"
     major_minor = ".".join(distro.version_id.split(".")[:2])
@@ -63,7 +69,8 @@ class _Collector:
 
     def finish(self, ctx: CatalogContext) -> list[Package]:
         # Only an Alpine-like distro names the namespace and the release (purl-spec apk type).
-        distro = ctx.distro if ctx.distro is not None and ctx.distro.is_like("alpine") else None
+        apk_based = ctx.distro is not None and (ctx.distro.is_like("alpine") or ctx.distro.id in _ROLLING)
+        distro = ctx.distro if apk_based else None
         namespace = distro.id if distro is not None else "alpine"
         out: list[Package] = []
         for entry, rec in self.records:

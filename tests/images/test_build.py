@@ -304,3 +304,11 @@ def test_workdir_makes_a_layer_only_when_it_creates_the_directory(store: OciLayo
     assert {(i.uid, i.gid, i.mode) for i in members.values()} == {(65532, 65532, 0o755)}  # mkdir as the USER
     history = image_config(store, result)["history"]
     assert [h.get("empty_layer", False) for h in history[-2:]] == [False, True]
+
+
+def test_workdir_onto_a_copied_directory_adds_no_layer(store: OciLayout, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    (ctx / "d").mkdir(parents=True)
+    (ctx / "d" / "f").write_text("x")
+    result = build(store, ctx, "FROM busybox:base\nCOPY d /app\nWORKDIR /app\n")
+    assert len(store.manifest(result.descriptor).layers) == 2

@@ -32,7 +32,8 @@ class LayerSteps(StepBase):
         user = state.config.config.get("User") or ""
         key = state.chain("WORKDIR", path, user)
         hit, layer = self._cached(key)
-        if not hit and path != "/":
+        # a directory the last COPY just wrote exists: no need to extract that layer to find out
+        if not hit and path != "/" and path.strip("/") not in state.pending_dirs:
             root = state.materialize(self.layout)
             target = resolve_in_root(root, path)
             if not target.is_dir():
@@ -237,6 +238,7 @@ class LayerSteps(StepBase):
             res = w.finish()
             layer = Layer(res.descriptor, res.diff_id)
             self._store(key, layer)
+            state.pending_dirs |= w.directories
         self._add_layer(state, instr, created_by, layer, cached=hit, in_rootfs=False)
 
     def _source_stage(self, name: str, platform: Platform) -> StageState:

@@ -74,6 +74,7 @@ class StageState:
     key: str = ""
     applied: int = 0  # layers already extracted into rootfs
     materialized: bool = False
+    pending_dirs: set[str] = field(default_factory=set)  # directories in layers not yet extracted into rootfs
     base_name: str = ""
     base_digest: str | None = None
 
@@ -105,6 +106,7 @@ class StageState:
             with layout.open_blob(layer.descriptor.digest) as fh:
                 apply_layer(self.rootfs, fh)
         self.applied = len(self.layers)
+        self.pending_dirs.clear()
         return self.rootfs
 
 

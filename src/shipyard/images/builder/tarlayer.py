@@ -118,6 +118,7 @@ class LayerWriter:
         self.epoch = epoch
         self.level = level
         self._items: dict[str, _Item] = {}
+        self.directories: set[str] = set()  # directory entries written by finish()
 
     def __len__(self) -> int:
         return len(self._items)
@@ -172,6 +173,8 @@ class LayerWriter:
                     if info is None:
                         continue
                     count += 1
+                    if info.isdir():
+                        self.directories.add(item.arcname)
                     if info.isreg() and item.source is not None:
                         with open(item.source, "rb") as fh:
                             tar.addfile(info, fh)

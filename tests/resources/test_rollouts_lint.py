@@ -119,3 +119,19 @@ spec:
 """)
     assert "x.yaml:8 spec.analysis.interval: interval must be at least 10s" in got
     assert any('unknown webhook type "pre-rolout"' in g for g in got)
+
+
+def test_unknown_metric_provider_lists_valid_ones() -> None:
+    got = problems("""\
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: t}
+spec:
+  metrics:
+  - name: a
+    provider:
+      promethues: {query: q}
+""")
+    assert got == [
+        'x.yaml:8 spec.metrics[0].provider.promethues: metric provider "promethues" is unknown (valid: prometheus, web, job)'
+    ]

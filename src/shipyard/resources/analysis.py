@@ -19,6 +19,20 @@ from shipyard.resources.validate import Issues, validate_model
 
 IntOrStr = int | str
 
+# AR:metricproviders/metricproviders.go; shipyard implements the first three.
+PROVIDER_KEYS: tuple[str, ...] = ("prometheus", "web", "job")
+ARGO_ONLY_KEYS: tuple[str, ...] = (
+    "datadog",
+    "newRelic",
+    "wavefront",
+    "kayenta",
+    "cloudWatch",
+    "graphite",
+    "influxdb",
+    "skywalking",
+    "plugin",
+)
+
 
 class Metric(ArgoModel):
     name: str
@@ -122,6 +136,12 @@ def check_metric(m: Metric, path: PathKey) -> Iterator[tuple[PathKey, str]]:
         yield ((*path, "provider"), "no provider specified")
     elif len(keys) > 1:
         yield ((*path, "provider"), "multiple providers specified")
+    elif keys[0] not in PROVIDER_KEYS:
+        what = "not supported yet" if keys[0] in ARGO_ONLY_KEYS else "unknown"
+        yield (
+            (*path, "provider", keys[0]),
+            f'metric provider "{keys[0]}" is {what} (valid: {", ".join(PROVIDER_KEYS)})',
+        )
 
 
 def check_metrics(metrics: list[Metric], path: PathKey, *, allow_empty: bool) -> Iterator[tuple[PathKey, str]]:

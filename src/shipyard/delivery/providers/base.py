@@ -15,21 +15,17 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from shipyard.errors import SpecError
-from shipyard.resources.analysis import Metric
+from shipyard.resources.analysis import ARGO_ONLY_KEYS, PROVIDER_KEYS, Metric
 
-# AR:metricproviders/metricproviders.go; shipyard implements these three.
-PROVIDER_KEYS: tuple[str, ...] = ("prometheus", "web", "job")
-ARGO_ONLY_KEYS: tuple[str, ...] = (
-    "datadog",
-    "newRelic",
-    "wavefront",
-    "kayenta",
-    "cloudWatch",
-    "graphite",
-    "influxdb",
-    "skywalking",
-    "plugin",
-)
+__all__ = [
+    "ARGO_ONLY_KEYS",
+    "PROVIDER_KEYS",
+    "MetricProvider",
+    "Observation",
+    "format_float",
+    "format_value",
+    "provider_key",
+]
 
 
 @dataclass(frozen=True, slots=True)

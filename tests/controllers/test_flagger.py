@@ -152,3 +152,23 @@ def test_seed_canary_rolls_back_after_threshold() -> None:
     assert cluster.get("flagger.app/Canary", NS, "order-service")["status"]["failedChecks"] == 5
     assert cluster.get("apps/Deployment", NS, "order-service")["spec"]["replicas"] == 0
     assert any("request-success-rate 98.50 < 99" in text for _, _, text in ctrl.events)
+
+
+def test_canary_never_ready_rolls_back_after_progress_deadline() -> None:
+    clock, cluster, ctrl, _ = setup(99.5)
+    canary = cluster.get("flagger.app/Canary", NS, "order-service")
+    canary["spec"]["progressDeadlineSeconds"] = 120
+    cluster.update(canary)
+    run(clock, cluster, ctrl, 1)
+    cluster.update(
+        {**cluster.get("apps/Deployment", NS, "order-service"), "spec": {**deployment("app:v2")["spec"], "replicas": 0}}
+    )
+    ready(cluster)
+    ctrl.sync_all()  # Progressing: the canary is scaled up, and its pods never become ready
+    phases = []
+    for _ in range(4):
+        clock.advance(60)
+        ctrl.sync_all()
+        phases.append(cluster.get("flagger.app/Canary", NS, "order-service")["status"]["phase"])
+    assert phases[0] == "Progressing" and phases[-1] == "Failed"
+    assert any("progress deadline exceeded" in text for _, _, text in ctrl.events)

@@ -17,6 +17,7 @@ from shipyard.delivery.flagger.tick import Observed, TickPlan, tick
 from shipyard.delivery.model import safe_encode
 from shipyard.resources.durations import parse_duration
 from shipyard.resources.flagger import Canary
+from shipyard.resources.timefmt import parse_time
 
 CANARY = "flagger.app/Canary"
 DEPLOY = "apps/Deployment"
@@ -60,10 +61,13 @@ class FlaggerController:
             self._event(now, name, f"{c.spec.target_ref.name}.{ns} not found")
             return False
         template = (target.get("spec") or {}).get("template") or {}
+        since = (obj.get("status") or {}).get("lastTransitionTime")
+        stuck = since is not None and now - parse_time(str(since)) > c.spec.progress_deadline_seconds
         seen = Observed(
             spec_hash(template),
             canary_ready=_ready(target) or int(target["spec"].get("replicas", 1)) == 0,
             primary_ready=_ready(self.cluster.get(DEPLOY, ns, f"{c.spec.target_ref.name}-primary")),
+            deadline_passed=stuck,
         )
         templates = {
             t["metadata"]["name"]: (t["spec"]["query"], (t["spec"].get("provider") or {}).get("address"))

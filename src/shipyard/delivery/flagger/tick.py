@@ -20,6 +20,7 @@ class Observed:
     target_hash: str
     canary_ready: bool = True
     primary_ready: bool = True
+    deadline_passed: bool = False  # not ready for longer than progressDeadlineSeconds
 
 
 @dataclass(slots=True)
@@ -120,6 +121,10 @@ def tick(c: Canary, status: dict[str, Any] | None, seen: Observed, *, checks: Ch
         gate("post-rollout")
         return plan
     if not seen.canary_ready:
+        if seen.deadline_passed and phase in ("Progressing", "WaitingPromotion"):
+            return _rollback(
+                c, st, plan, f"Rolling back {c.spec.target_ref.name}.{c.metadata.namespace} progress deadline exceeded"
+            )
         return plan
     if phase in ("Progressing", "WaitingPromotion") and _has(c, "rollback") and gate("rollback").ok:
         return _rollback(c, st, plan, "Rolling back manually triggered")

@@ -63,6 +63,9 @@ def test_spdx_shape(sbom: Sbom) -> None:
     # deprecated SPDX ids (LGPL-2.1) are not rewritten to a guess (-only/-or-later): they stay declared text
     assert by_name["libc6"]["licenseDeclared"] == "LicenseRef-LGPL-2.1"
     assert by_name["libssl3"]["licenseDeclared"] == "NOASSERTION"
+    (jar_sum,) = by_name["log4j-core"]["checksums"]  # the archive's SHA-1, as syft gives Java packages
+    assert jar_sum["algorithm"] == "SHA1" and len(jar_sum["checksumValue"]) == 40
+    assert "checksums" not in by_name["bash"]
     refs = {x["licenseId"]: x["extractedText"] for x in doc["hasExtractedLicensingInfos"]}
     assert refs["LicenseRef-GPL-3-plus"] == "GPL-3+"
     assert doc["documentNamespace"].endswith(UUID)
@@ -81,6 +84,7 @@ def test_cyclonedx_shape(sbom: Sbom) -> None:
     assert comps["lodash"]["licenses"] == [{"license": {"id": "MIT"}}]
     assert comps["bash"]["licenses"] == [{"license": {"id": "BSD-3-Clause"}}, {"license": {"name": "GPL-3+"}}]
     assert comps["debian"]["type"] == "operating-system"
+    assert comps["log4j-core"]["hashes"][0]["alg"] == "SHA-1"
     assert comps["lodash"]["bom-ref"].startswith("pkg:npm/lodash@4.17.11?package-id=")
     assert sorted(doc["dependencies"][0]["dependsOn"]) == sorted(c["bom-ref"] for c in doc["components"])
 

@@ -18,6 +18,7 @@ from shipyard.supplychain.sbom.licenses import to_spdx
 from shipyard.supplychain.sbom.model import Package, Sbom, SourceKind
 
 SCHEMA = "http://cyclonedx.org/schema/bom-1.6.schema.json"
+_CDX_ALG = {"SHA1": "SHA-1", "SHA256": "SHA-256", "SHA512": "SHA-512", "MD5": "MD5"}
 
 
 def bom_ref(pkg: Package) -> str:
@@ -46,6 +47,8 @@ def _component(pkg: Package) -> dict[str, Any]:
         "version": pkg.version,
         "purl": pkg.purl,
     }
+    if pkg.checksums:
+        comp["hashes"] = [{"alg": _CDX_ALG[alg], "content": value} for alg, value in pkg.checksums if alg in _CDX_ALG]
     licenses = _licenses(pkg)
     if licenses:
         comp["licenses"] = licenses

@@ -62,6 +62,8 @@ class Package:
     locations: tuple[Location, ...] = ()
     source_version: str = ""
     """The source package's version when it differs (dpkg ``Source: name (version)``)."""
+    checksums: tuple[tuple[str, str], ...] = ()
+    """(SPDX algorithm, hex) of the artifact itself where there is one (a jar: ``("SHA1", ...)``, as syft)."""
 
     @property
     def layer(self) -> str | None:

@@ -81,6 +81,8 @@ def _package(pkg: Package, licenses: _Licenses) -> dict[str, Any]:
             {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": pkg.purl}
         ],
     }
+    if pkg.checksums:
+        out["checksums"] = [{"algorithm": alg, "checksumValue": value} for alg, value in pkg.checksums]
     return out
 
 

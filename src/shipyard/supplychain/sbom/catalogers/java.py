@@ -5,6 +5,7 @@ Maven coordinates; without them ``META-INF/MANIFEST.MF`` names the package. Jars
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -49,7 +50,7 @@ def parse_properties(text: str) -> dict[str, str]:
     return out
 
 
-def _maven(group: str, artifact: str, version: str, licenses: tuple[str, ...], loc: Location) -> Package:
+def _maven(group: str, artifact: str, version: str, licenses: tuple[str, ...], loc: Location, sha1: str) -> Package:
     return Package(
         name=artifact,
         version=version,
@@ -59,10 +60,12 @@ def _maven(group: str, artifact: str, version: str, licenses: tuple[str, ...], l
         advisory_name=f"{group}:{artifact}",
         licenses=licenses,
         locations=(loc,),
+        checksums=(("SHA1", sha1),),
     )
 
 
 def read_archive(data: bytes, filename: str, loc: Location, depth: int = 0) -> list[Package]:
+    sha1 = hashlib.sha1(data, usedforsecurity=False).hexdigest()  # Maven Central's and syft's archive digest
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
@@ -75,7 +78,7 @@ def read_archive(data: bytes, filename: str, loc: Location, depth: int = 0) -> l
             if name.startswith("META-INF/maven/") and name.endswith("/pom.properties"):
                 props = parse_properties(archive.read(name).decode("utf-8", "replace"))
                 if props.get("groupId") and props.get("artifactId") and props.get("version"):
-                    out.append(_maven(props["groupId"], props["artifactId"], props["version"], licenses, loc))
+                    out.append(_maven(props["groupId"], props["artifactId"], props["version"], licenses, loc, sha1))
         if not out:
             stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             m = _NAME_VERSION.match(stem)
@@ -88,7 +91,7 @@ def read_archive(data: bytes, filename: str, loc: Location, depth: int = 0) -> l
             group = manifest.get("Implementation-Vendor-Id") or manifest.get("Bundle-SymbolicName", "").split(";")[0]
             group = group.rsplit(".", 1)[0] if group and group.endswith(f".{artifact}") else group
             if artifact and version:
-                out.append(_maven(group or artifact, artifact, version, licenses, loc))
+                out.append(_maven(group or artifact, artifact, version, licenses, loc, sha1))
         if depth < _DEPTH:
             for name in names:
                 if name.lower().endswith(ARCHIVES):

@@ -760,3 +760,21 @@ def test_A13_dynamic_stable_scale_abort_moves_traffic_back_as_stable_recovers() 
         b.cluster.get("Service", "default", "r-canary")["spec"]["selector"]["rollouts-pod-template-hash"]
         == st["stableRS"]
     )
+
+
+def test_restart_at_restarts_every_replicaset_then_records_restarted_at() -> None:
+    b = RolloutBench()
+    healthy(b, rollout(replicas=2, canary={"steps": [{"setWeight": 50}, {"pause": {}}]}))
+    from shipyard.clock import rfc3339
+
+    at = rfc3339(b.clock.now() + 10)
+    b.set_template("r", lambda spec: spec.__setitem__("restartAt", at))
+    b.advance(5)
+    assert b.status("r")["phase"] == "Healthy" and "restartedAt" not in b.status("r")
+    b.advance(5.2)
+    st = b.status("r")
+    assert (st["phase"], st["message"]) == ("Progressing", "rollout is restarting")
+    b.advance(2)
+    st = b.status("r")
+    assert st["phase"] == "Healthy" and st["restartedAt"] == at
+    assert "RolloutRestarted" in b.reasons()

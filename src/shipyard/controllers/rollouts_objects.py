@@ -49,6 +49,7 @@ def rs_view(r: Obj) -> ReplicaSetView:
         ready=int(st.get("readyReplicas", 0)),
         annotations=dict(m.get("annotations") or {}),
         template=(r.get("spec") or {}).get("template") or {},
+        observed_restart=str(st.get("observedRestartAt") or ""),
     )
 
 

@@ -34,6 +34,11 @@ class Kubelet:
                 seen = int((rs.get("status") or {}).get("availableReplicas", 0))
                 self.pods[uid] = [now] * seen
             pods = self.pods[uid]
+            restart = (rs["metadata"].get("annotations") or {}).get("rollout.argoproj.io/restart-at")
+            observed = (rs.get("status") or {}).get("observedRestartAt")
+            if restart and restart != observed:
+                # replace every pod at once; the new ones become ready after ready_seconds
+                pods[:] = [now + self.ready_seconds for _ in pods]
             want = int((rs.get("spec") or {}).get("replicas", 0))
             while len(pods) < want:
                 pods.append(now + self.ready_seconds)
@@ -47,6 +52,8 @@ class Kubelet:
                 "availableReplicas": ready,
                 "observedGeneration": rs["metadata"].get("generation", 1),
             }
+            if restart:
+                status["observedRestartAt"] = restart
             if (rs.get("status") or {}) != status:
                 self.cluster.update_status({**rs, "status": status})
                 wrote = True

@@ -14,6 +14,9 @@ from typing import Any
 POD_HASH_LABEL = "rollouts-pod-template-hash"
 REVISION_ANNOTATION = "rollout.argoproj.io/revision"
 SCALE_DOWN_DEADLINE = "scale-down-deadline"
+# restartAt contract with the runtime: the controller annotates a ReplicaSet with the restart time; the runtime
+# replaces the pods created before it and reports ``status.observedRestartAt`` once it has.
+RESTART_ANNOTATION = "rollout.argoproj.io/restart-at"
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"
 
 
@@ -50,6 +53,7 @@ class ReplicaSetView:
     ready: int = 0
     annotations: dict[str, str] = field(default_factory=dict)
     template: dict[str, Any] = field(default_factory=dict)
+    observed_restart: str = ""
 
     @property
     def deadline(self) -> float | None:

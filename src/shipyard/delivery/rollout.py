@@ -14,7 +14,7 @@ from typing import Any
 from shipyard.clock import rfc3339
 from shipyard.delivery import gate
 from shipyard.delivery.context import Ctx, copy_status
-from shipyard.delivery.model import Plan, ReplicaSetView, RunView, pod_template_hash, steps_hash
+from shipyard.delivery.model import RESTART_ANNOTATION, Plan, ReplicaSetView, RunView, pod_template_hash, steps_hash
 from shipyard.delivery.status import (
     PROGRESS_DEADLINE,
     ROLLOUT_ABORTED,
@@ -72,6 +72,7 @@ def plan_rollout(
 
         reconcile_bluegreen(ctx)
     _scale_down_deadlines(ctx)
+    _restart(ctx)
     _history_limit(ctx)
     _run_history(ctx)
     finish_status(ctx)
@@ -198,6 +199,35 @@ def _history_limit(ctx: Ctx) -> None:
     extra = len(idle) - ctx.ro.spec.revision_history_limit
     for rs in idle[: max(0, extra)]:
         ctx.plan.delete_rs.append(rs.name)
+
+
+def _restart(ctx: Ctx) -> None:
+    """``spec.restartAt``: every ReplicaSet with pods is restarted (through the runtime, see RESTART_ANNOTATION);
+    phase "rollout is restarting" until all report it and are available again, then ``status.restartedAt``."""
+    at = ctx.ro.spec.restart_at
+    st = ctx.st
+    if not at or st.get("restartedAt") == at:
+        st.pop("restartPending", None)
+        return
+    due = parse_time(at)
+    if ctx.now < due:
+        ctx.plan.wake(due)
+        return
+    pending = False
+    for rs in ctx.rss:
+        if ctx.replicas_of(rs) == 0:
+            continue
+        if rs.annotations.get(RESTART_ANNOTATION) != at:
+            ctx.plan.annotate.setdefault(rs.name, {})[RESTART_ANNOTATION] = at
+            pending = True
+        elif rs.observed_restart != at or rs.available < ctx.replicas_of(rs):
+            pending = True
+    if pending:
+        st["restartPending"] = True
+        return
+    st.pop("restartPending", None)
+    st["restartedAt"] = at
+    ctx.plan.event("RolloutRestarted", f"Rollout restarted at {at}")
 
 
 def _run_history(ctx: Ctx) -> None:

@@ -312,3 +312,22 @@ def test_workdir_onto_a_copied_directory_adds_no_layer(store: OciLayout, tmp_pat
     (ctx / "d" / "f").write_text("x")
     result = build(store, ctx, "FROM busybox:base\nCOPY d /app\nWORKDIR /app\n")
     assert len(store.manifest(result.descriptor).layers) == 2
+
+
+def test_onbuild_triggers_run_in_the_child_build(store: OciLayout, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "app.txt").write_text("child's file\n")
+    parent = build(
+        store,
+        ctx,
+        "FROM busybox:base\nONBUILD COPY app.txt /app/\nONBUILD RUN cp /app/app.txt /app/ran\n",
+        tags=["parent:1"],
+    )
+    assert image_config(store, parent)["config"]["OnBuild"] == ["COPY app.txt /app/", "RUN cp /app/app.txt /app/ran"]
+    child = build(store, ctx, 'FROM parent:1\nCMD ["true"]\n', tags=["child:1"])
+    cfg = image_config(store, child)
+    assert "OnBuild" not in cfg["config"]
+    layers = store.manifest(child.descriptor).layers
+    assert "app/ran" in layer_members(store, layers[-1].digest)
+    assert [s.instruction for s in child.steps][:2] == ["COPY app.txt /app/", "RUN cp /app/app.txt /app/ran"]

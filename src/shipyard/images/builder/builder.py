@@ -38,8 +38,8 @@ from shipyard.images.builder.state import (
     StepRecord,
 )
 from shipyard.images.builder.steps import StepRunner
-from shipyard.images.dockerfile import Dockerfile, Lexer, load_dockerfile, needed_stages
-from shipyard.images.dockerfile.stages import arg_pairs
+from shipyard.images.dockerfile import Dockerfile, Lexer, load_dockerfile, needed_stages, parse_dockerfile
+from shipyard.images.dockerfile.stages import arg_pairs, check_flags
 from shipyard.images.layout import OciLayout
 from shipyard.images.oci import (
     INDEX_TYPES,
@@ -160,6 +160,13 @@ class Builder:
                 stage.name or str(stage.index), stage.index, base, stage_platform, states, df, scratch
             )
             states[stage.index] = state
+            # ONBUILD triggers of an outside base run first, as if written right after FROM (then are dropped)
+            for trigger in state.triggers:
+                for instr in parse_dockerfile(trigger, f"{base} ONBUILD").instructions:
+                    check_flags(instr)
+                    if instr.keyword in ("FROM", "ONBUILD", "MAINTAINER"):
+                        raise instr.error(f"{instr.keyword} isn't allowed as an ONBUILD trigger")
+                    runner.dispatch(state, instr)
             for instr in stage.instructions:
                 runner.dispatch(state, instr)
         return self._write_image(states[target.index], req, platform)
@@ -201,10 +208,6 @@ class Builder:
         desc = self._resolve_base(base, platform)
         manifest = self.layout.manifest(desc)
         cfg = json.loads(self.layout.read_blob(manifest.config.digest))
-        if cfg.get("config", {}).get("OnBuild"):
-            raise UnsupportedError(
-                f"base image {base} has ONBUILD triggers; shipyard records ONBUILD but does not run triggers"
-            )
         diff_ids = cfg.get("rootfs", {}).get("diff_ids") or []
         if len(diff_ids) != len(manifest.layers):
             raise SpecError(
@@ -222,6 +225,7 @@ class Builder:
         )
         state.key = desc.digest
         state.chain(str(platform))
+        state.triggers = [str(t) for t in (cfg.get("config") or {}).get("OnBuild") or []]
         state.base_name, state.base_digest = str(ref), desc.digest
         return state
 

@@ -74,7 +74,10 @@ class StageState:
     key: str = ""
     applied: int = 0  # layers already extracted into rootfs
     materialized: bool = False
-    pending_dirs: set[str] = field(default_factory=set)  # directories in layers not yet extracted into rootfs
+    pending_dirs: set[str] = field(default_factory=set)
+    triggers: list[str] = field(
+        default_factory=list
+    )  # the base image's ONBUILD instructions  # directories in layers not yet extracted into rootfs
     base_name: str = ""
     base_digest: str | None = None
 

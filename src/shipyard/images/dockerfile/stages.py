@@ -55,7 +55,7 @@ class Dockerfile:
         raise SpecError(f"target stage {ref!r} could not be found (stages: {names})", file=self.file, path="--target")
 
 
-def _check_flags(instr: RawInstruction) -> None:
+def check_flags(instr: RawInstruction) -> None:
     allowed = ALLOWED_FLAGS.get(instr.keyword, set())
     for name, _ in instr.flags:
         if name not in allowed:
@@ -80,7 +80,7 @@ def load_dockerfile(text: str, file: str = "Dockerfile") -> Dockerfile:
     global_args: list[RawInstruction] = []
     stages: list[Stage] = []
     for instr in parsed.instructions:
-        _check_flags(instr)
+        check_flags(instr)
         if instr.keyword == "FROM":
             words = instr.rest.split()
             if len(words) == 3 and words[1].lower() == "as":

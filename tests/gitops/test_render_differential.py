@@ -26,6 +26,15 @@ CASES = [
     "patches",
     "labels",
     "genopts/overlay",
+    # kustomize's nameReference table: every workload kind (Rollout and the deprecated serviceAccount field are
+    # *not* in it), Ingress tls/annotations, ServiceAccount imagePullSecrets, Role resourceNames, HPA targets.
+    "nameref/base",
+    "nameref/overlay",
+    # the same base twice under different prefixes: references resolve to the copy with the same prefixes
+    "nameref/twice",
+    # cluster-scoped targets (PriorityClass, StorageClass, PV), binding subjects and webhook services matched by
+    # namespace (nameref.go filterMapCandidatesByNamespace), ClusterRole resourceNames
+    "clusterrefs",
 ]
 
 

@@ -44,10 +44,14 @@ def tree(root: Path, files: dict[str, str]) -> Path:
          UnsupportedError, "fields"),
         ({"kustomization.yaml": "images:\n- name: app\n  newTag: 1.10\n"}, SpecError, r"images\[0\]\.newTag: must be a string"),
         ({"kustomization.yaml": "commonLabels:\n  version: 1\n"}, SpecError, "commonLabels.version: must be a string"),
+        ({"kustomization.yaml": "resources: [cr.yaml]\nconfigMapGenerator:\n- {name: cfg, namespace: a, literals: [x=1]}\n"
+          "- {name: cfg, namespace: b, literals: [x=2]}\n", "cr.yaml": "apiVersion: rbac.authorization.k8s.io/v1\n"
+          "kind: ClusterRole\nmetadata: {name: cr}\nrules: [{resources: [configmaps], resourceNames: [cfg]}]\n"},
+         SpecError, "multiple possible referrals"),
     ],
     ids=["unknown-field", "helm", "missing-file", "remote", "duplicate-id", "generator-escape", "smp-no-match",
          "json6902-no-target", "cycle", "component-kind", "malformed-manifest", "env-without-value", "labels-fields",
-         "numeric-newTag-like-kustomize", "numeric-label"],
+         "numeric-newTag-like-kustomize", "numeric-label", "nameref.go-selectReferral-ambiguous"],
 )  # fmt: skip
 def test_bad_kustomizations(tmp_path: Path, files: dict[str, str], error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):

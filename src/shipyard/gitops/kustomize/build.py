@@ -17,6 +17,7 @@ from shipyard.errors import SpecError, UnsupportedError
 from shipyard.gitops.kustomize import transformers as tx
 from shipyard.gitops.kustomize.generators import make_generated, merge_options
 from shipyard.gitops.kustomize.images import Image, transform_images
+from shipyard.gitops.kustomize.namerefs import fix_name_references
 from shipyard.gitops.kustomize.output import load_manifests
 from shipyard.gitops.kustomize.patch import Deleted, apply_json6902, strategic_merge
 from shipyard.gitops.kustomize.resource import ResMap, Resource, legacy_sort_key
@@ -77,7 +78,7 @@ class Builder:
         root = Path(directory)
         rm = self.accumulate(root, None)
         tx.add_hash_suffixes(rm)
-        tx.fix_name_references(rm)
+        fix_name_references(rm)
         items = rm.items if self.fifo else sorted(rm.items, key=legacy_sort_key)
         return [r.obj for r in items]
 

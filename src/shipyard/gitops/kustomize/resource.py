@@ -35,6 +35,9 @@ class Resource:
     origin: str = ""
     org_name: str = ""
     org_ns: str = ""
+    # The namePrefix/nameSuffix pairs applied to it, outermost last: name references prefer a target renamed
+    # the same way as the referrer (kustomize's PrefixesSuffixesEquals).
+    affixes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def kind(self) -> str:

@@ -331,3 +331,14 @@ def test_onbuild_triggers_run_in_the_child_build(store: OciLayout, tmp_path: Pat
     layers = store.manifest(child.descriptor).layers
     assert "app/ran" in layer_members(store, layers[-1].digest)
     assert [s.instruction for s in child.steps][:2] == ["COPY app.txt /app/", "RUN cp /app/app.txt /app/ran"]
+
+
+def test_a_store_inside_the_context_is_not_copied(tmp_path: Path, busybox_rootfs: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "keep.txt").write_text("k")
+    layout = OciLayout(ctx / ".shipyard" / "oci")  # SHIPYARD_HOME=./.shipyard, building "."
+    result = Builder(layout).build(BuildRequest(context=ctx, dockerfile_text="FROM scratch\nCOPY . /ctx/\n"))
+    names = layer_members(layout, layout.manifest(result.descriptor).layers[0].digest)
+    assert "ctx/keep.txt" in names
+    assert not any(".shipyard/oci" in n for n in names)

@@ -94,8 +94,8 @@ class Builder:
 
     def build(self, req: BuildRequest) -> BuildResult:
         df = load_dockerfile(req.dockerfile_text, req.dockerfile_name)
-        ctx = BuildContext(req.context, req.ignore_text)
         scratch_parent = req.workdir or (self.layout.root / "tmp")
+        ctx = BuildContext(req.context, req.ignore_text, exclude=(self.layout.root, scratch_parent))
         scratch_parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(dir=scratch_parent, prefix="build-"))
         meta_name = "stat-" + hashlib.sha256(str(ctx.root).encode()).hexdigest()[:16] + ".json"

@@ -94,8 +94,10 @@ def ignored(rules: list[IgnoreRule], path: str) -> bool:
 class BuildContext:
     """A directory sent to the builder, minus what ``.dockerignore`` excludes."""
 
-    def __init__(self, root: Path, ignore_text: str | None = None) -> None:
+    def __init__(self, root: Path, ignore_text: str | None = None, *, exclude: tuple[Path, ...] = ()) -> None:
         self.root = root.resolve()
+        # the content store (and the builder's scratch space) must never copy itself into an image
+        self.exclude = {p.resolve() for p in exclude}
         if not self.root.is_dir():
             raise SpecError(f"build context {root} is not a directory", path="context")
         if ignore_text is None:
@@ -117,6 +119,13 @@ class BuildContext:
                         out.append(r)
                 dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
             self._files = sorted(out)
+            if self.exclude:
+                skip = [
+                    str(p.relative_to(self.root))
+                    for p in self.exclude
+                    if p.is_relative_to(self.root) and p != self.root
+                ]
+                self._files = [f for f in self._files if not any(f == s or f.startswith(s + "/") for s in skip)]
         return self._files
 
     def match(self, source: str) -> list[str]:

@@ -35,6 +35,11 @@ CASES = [
     # cluster-scoped targets (PriorityClass, StorageClass, PV), binding subjects and webhook services matched by
     # namespace (nameref.go filterMapCandidatesByNamespace), ClusterRole resourceNames
     "clusterrefs",
+    # commonLabels into pod (anti-)affinity and topologySpreadConstraints selectors, NetworkPolicy from/to peers,
+    # StatefulSet volumeClaimTemplates, CronJob job templates; commonAnnotations; replicas on four kinds
+    "selectors",
+    # labels: includeTemplates without selectors, includeSelectors without templates, metadata only
+    "labelsets",
 ]
 
 

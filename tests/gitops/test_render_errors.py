@@ -48,10 +48,13 @@ def tree(root: Path, files: dict[str, str]) -> Path:
           "- {name: cfg, namespace: b, literals: [x=2]}\n", "cr.yaml": "apiVersion: rbac.authorization.k8s.io/v1\n"
           "kind: ClusterRole\nmetadata: {name: cr}\nrules: [{resources: [configmaps], resourceNames: [cfg]}]\n"},
          SpecError, "multiple possible referrals"),
+        ({"kustomization.yaml": "resources: [a.yaml]\nreplicas:\n- {name: c, count: 2}\n", "a.yaml": CM}, SpecError,
+         "resource with name 'c' does not match"),
     ],
     ids=["unknown-field", "helm", "missing-file", "remote", "duplicate-id", "generator-escape", "smp-no-match",
          "json6902-no-target", "cycle", "component-kind", "malformed-manifest", "env-without-value", "labels-fields",
-         "numeric-newTag-like-kustomize", "numeric-label", "nameref.go-selectReferral-ambiguous"],
+         "numeric-newTag-like-kustomize", "numeric-label", "nameref.go-selectReferral-ambiguous",
+         "replicacount.go-no-match"],
 )  # fmt: skip
 def test_bad_kustomizations(tmp_path: Path, files: dict[str, str], error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):

@@ -197,7 +197,7 @@ class Builder:
                 )
             self._patch(root, rm, p, doc, ("patchesJson6902", i), json_only=True)
         if k.get("replicas"):
-            tx.set_replicas(rm, k["replicas"])
+            tx.set_replicas(rm, k["replicas"], f"{doc.file}:{doc.line_of(('replicas',))} ")
         images = [Image.from_dict(x) for x in [*(k.get("images") or []), *(k.get("imageTags") or [])]]
         if images:
             for r in rm.items:

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from shipyard.errors import SpecError
 from shipyard.gitops.kustomize.generators import content_hash
 from shipyard.gitops.kustomize.resource import CLUSTER_SCOPED, ResMap
 
 _NO_PREFIX = {"CustomResourceDefinition", "APIService", "Namespace"}
 
+_POD_SELECTORS = [
+    ("affinity", aff, when, *term)
+    for aff in ("podAffinity", "podAntiAffinity")
+    for when, term in (
+        ("preferredDuringSchedulingIgnoredDuringExecution", ("podAffinityTerm",)),
+        ("requiredDuringSchedulingIgnoredDuringExecution", ()),
+    )
+] + [("topologySpreadConstraints",)]
 # (kind, path, create) — commonLabels' selector and template field specs.
 _SELECTOR_SPECS: list[tuple[str, tuple[str, ...], bool]] = [
     ("ReplicationController", ("spec", "selector"), True),
@@ -22,6 +31,13 @@ _SELECTOR_SPECS: list[tuple[str, tuple[str, ...], bool]] = [
     ("PodDisruptionBudget", ("spec", "selector", "matchLabels"), False),
     ("NetworkPolicy", ("spec", "podSelector", "matchLabels"), False),
     ("Service", ("spec", "selector"), True),
+    ("NetworkPolicy", ("spec", "ingress", "from", "podSelector", "matchLabels"), False),
+    ("NetworkPolicy", ("spec", "egress", "to", "podSelector", "matchLabels"), False),
+    *[
+        (kind, ("spec", "template", "spec", *path, "labelSelector", "matchLabels"), False)
+        for kind in ("Deployment", "StatefulSet")
+        for path in _POD_SELECTORS
+    ],
 ]
 _TEMPLATE_SPECS: list[tuple[str, tuple[str, ...], bool]] = [
     ("ReplicationController", ("spec", "template", "metadata", "LABELS"), True),
@@ -51,6 +67,17 @@ def _at(obj: Any, path: tuple[str, ...], create: bool) -> dict[str, Any] | None:
 def _set_all(target: dict[str, Any] | None, pairs: dict[str, str]) -> None:
     if target is not None:
         target.update(pairs)
+
+
+def _each(node: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The existing mappings at ``path``, walking through lists (kustomize's field specs ``a/b/c`` do)."""
+    if isinstance(node, list):
+        return [m for item in node for m in _each(item, path)]
+    if not isinstance(node, dict):
+        return []
+    if not path:
+        return [node]
+    return _each(node.get(path[0]), path[1:])
 
 
 def set_namespace(rm: ResMap, namespace: str) -> None:
@@ -88,7 +115,11 @@ def add_labels(rm: ResMap, pairs: dict[str, str], *, selectors: bool, templates:
         if selectors:
             for kind, path, create in _SELECTOR_SPECS:
                 if r.kind == kind:
-                    _set_all(_at(r.obj, path, create), pairs)
+                    if create:
+                        _set_all(_at(r.obj, path, create), pairs)
+                    else:
+                        for m in _each(r.obj, path):
+                            m.update(pairs)
 
 
 def add_annotations(rm: ResMap, pairs: dict[str, str]) -> None:
@@ -100,14 +131,23 @@ def add_annotations(rm: ResMap, pairs: dict[str, str]) -> None:
                 _set_all(_at(r.obj, (*path[:-1], "annotations"), create), pairs)
 
 
-def set_replicas(rm: ResMap, replicas: list[dict[str, Any]]) -> None:
+_SCALABLE = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
+
+
+def set_replicas(rm: ResMap, replicas: list[dict[str, Any]], where: str = "") -> None:
     for entry in replicas:
-        for r in rm.items:
-            if (
-                r.kind in ("Deployment", "ReplicationController", "ReplicaSet", "StatefulSet")
-                and entry.get("name") in r.all_names()
-            ):
-                r.obj.setdefault("spec", {})["replicas"] = int(entry.get("count", 0))
+        if not isinstance(entry, dict) or not isinstance(entry.get("count", 0), int):
+            raise SpecError(f"{where}replicas entries are {{name, count}} with an integer count, not {entry!r}")
+        hits = [r for r in rm.items if r.kind in _SCALABLE and entry.get("name") in r.all_names()]
+        if not hits:
+            # replicacount.go: a name no Deployment/StatefulSet/ReplicaSet/ReplicationController has is an error
+            # (an Argo Rollout, say, is not scaled by the builtin transformer).
+            raise SpecError(
+                f"{where}replicas: resource with name {entry.get('name')!r} does not match a config with the "
+                f"following kinds: {', '.join(_SCALABLE)}"
+            )
+        for r in hits:
+            r.obj.setdefault("spec", {})["replicas"] = entry.get("count", 0)
 
 
 def add_hash_suffixes(rm: ResMap) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shipyard.errors import SpecError
 from shipyard.images.reference import is_mutable, parse_reference
@@ -124,3 +126,19 @@ def test_identifier_prefers_digest_and_mutability() -> None:
 )
 def test_loopback_detection(text: str, loopback: bool) -> None:
     assert parse_reference(text).is_loopback() is loopback
+
+
+_component = st.from_regex(r"[a-z0-9]{1,5}(?:(?:[._]|__|-{1,2})[a-z0-9]{1,5}){0,2}", fullmatch=True)
+_tag = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}", fullmatch=True)
+_domain = st.sampled_from(
+    ["", "localhost:5000/", "127.0.0.1:5000/", "ghcr.io/", "registry.example.com:443/", "docker.io/"]
+)
+
+
+@given(_domain, st.lists(_component, min_size=1, max_size=3), st.one_of(st.none(), _tag), st.booleans())
+def test_normalised_references_round_trip(domain: str, path: list[str], tag: str | None, pinned: bool) -> None:
+    text = domain + "/".join(path) + (f":{tag}" if tag else "") + (f"@{D}" if pinned else "")
+    ref = parse_reference(text)
+    assert parse_reference(str(ref)) == ref
+    assert parse_reference(ref.familiar()) == ref
+    assert ref.path.endswith("/".join(path))

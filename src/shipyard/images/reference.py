@@ -99,7 +99,10 @@ class Reference:
     def familiar(self) -> str:
         """The short form docker prints: ``busybox:1.36`` rather than ``docker.io/library/busybox:1.36``."""
         path = self.path
-        if self.domain == DEFAULT_DOMAIN:
+        first = path.split("/", 1)[0]
+        # keep docker.io/ when dropping it would make the first component read as a registry host
+        ambiguous = "/" in path and ("." in first or ":" in first or first == "localhost")
+        if self.domain == DEFAULT_DOMAIN and not ambiguous:
             if path.startswith(OFFICIAL_REPO_PREFIX) and path.count("/") == 1:
                 path = path[len(OFFICIAL_REPO_PREFIX) :]
             out = path

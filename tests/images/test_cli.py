@@ -165,3 +165,27 @@ def test_build_pulls_a_missing_base_from_the_registry(
     names = [i["name"] for i in run("image", "ls", "-o", "json")]
     assert f"{registry.host}/base/busybox:1" in names and "docker.io/library/pulled:1" in names
     assert out["digest"].startswith("sha256:")
+
+
+def test_lifecycle_sees_untagged_images_through_the_push_log(
+    busybox_rootfs: Path, tmp_path: Path, registry: RunningRegistry
+) -> None:
+    run("image", "import-rootfs", str(busybox_rootfs), "-t", "busybox:base")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    digests = []
+    for i in range(3):  # the same tag moves three times: two digests are left untagged
+        (ctx / "Dockerfile").write_text(f"FROM busybox:base\nLABEL build={i}\n")
+        digests.append(
+            run("image", "build", str(ctx), "-t", registry.repo("cli/moving", "latest"), "--push", "-o", "json")[
+                "digest"
+            ]
+        )
+    policy = tmp_path / "policy.json"
+    rule = {"tagStatus": "untagged", "countType": "imageCountMoreThan", "countNumber": 1}
+    policy.write_text(json.dumps({"rules": [{"rulePriority": 1, "selection": rule, "action": {"type": "expire"}}]}))
+    out = run("registry", "lifecycle", "--policy", str(policy), registry.repo("cli/moving"), "--apply", "-o", "json")
+    assert out["deleted"] == [digests[0]]
+    seen = {i["digest"]: i for i in out["images"]}
+    assert seen[digests[2]]["tags"] == ["latest"] and seen[digests[2]]["reason"] == "no rule selects it"
+    assert seen[digests[1]]["tags"] == [] and not seen[digests[1]]["expire"]

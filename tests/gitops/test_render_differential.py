@@ -40,6 +40,12 @@ CASES = [
     "selectors",
     # labels: includeTemplates without selectors, includeSelectors without templates, metadata only
     "labelsets",
+    # patches: target by name regex, labelSelector, annotationSelector, group/version/kind; $patch delete on a
+    # resource, a list element (env, volumeMounts by mountPath, containers) and replace on a map and a list; merge
+    # keys for containers/env/ports/volumes; JSON6902 from a .yaml and a .json file and inline; legacy fields
+    "patchsel",
+    # untargeted patches match any id a resource had (name and namespace) in an earlier layer
+    "previds/top",
 ]
 
 

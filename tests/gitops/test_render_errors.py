@@ -50,11 +50,19 @@ def tree(root: Path, files: dict[str, str]) -> Path:
          SpecError, "multiple possible referrals"),
         ({"kustomization.yaml": "resources: [a.yaml]\nreplicas:\n- {name: c, count: 2}\n", "a.yaml": CM}, SpecError,
          "resource with name 'c' does not match"),
+        ({"kustomization.yaml": "resources: [a.yaml]\npatches:\n- patch: |\n    kind: ConfigMap\n    metadata:\n"
+          "      name: c\n      $deleteFromPrimitiveList/finalizers: [x]\n", "a.yaml": CM}, UnsupportedError,
+         r"\$deleteFromPrimitiveList/finalizers"),
+        ({"kustomization.yaml": "resources: [a.yaml]\npatches:\n- patch: |\n    kind: ConfigMap\n    metadata: {name: c}\n"
+          "    $retainKeys: [data]\n", "a.yaml": CM}, UnsupportedError, r"\$retainKeys"),
+        ({"kustomization.yaml": "namespace: n\nresources: [a.yaml]\npatches:\n- patch: |\n    kind: ConfigMap\n"
+          "    metadata: {name: c, namespace: other}\n", "a.yaml": CM}, SpecError, "no resource matches"),
     ],
     ids=["unknown-field", "helm", "missing-file", "remote", "duplicate-id", "generator-escape", "smp-no-match",
          "json6902-no-target", "cycle", "component-kind", "malformed-manifest", "env-without-value", "labels-fields",
          "numeric-newTag-like-kustomize", "numeric-label", "nameref.go-selectReferral-ambiguous",
-         "replicacount.go-no-match"],
+         "replicacount.go-no-match", "kyaml-leaves-deleteFromPrimitiveList", "kyaml-leaves-retainKeys",
+         "smp-namespace-is-part-of-the-id"],
 )  # fmt: skip
 def test_bad_kustomizations(tmp_path: Path, files: dict[str, str], error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):

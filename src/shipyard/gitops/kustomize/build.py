@@ -257,7 +257,10 @@ class Builder:
         else:
             name = (body.get("metadata") or {}).get("name")
             ns = (body.get("metadata") or {}).get("namespace")
-            matched = rm.find(str(body.get("kind")), str(name), ns) if ns else rm.find(str(body.get("kind")), str(name))
+            # kustomize matches an untargeted patch against every id (name and namespace) the resource has had
+            # (GetMatchingResourcesByAnyId): an overlay may name a base resource as it was in any layer, but a patch
+            # without a namespace does not match a resource that was always namespaced.
+            matched = [r for r in rm.items if r.kind == str(body.get("kind")) and r.had_id(str(name), str(ns or ""))]
             if not matched:
                 raise SpecError(f"no resource matches strategic merge patch {body.get('kind')} {name!r}", file=label)
         for r in matched:

@@ -2,8 +2,9 @@
 
 Strategic merge follows ``k8s.io/apimachinery/pkg/util/strategicpatch`` for the fields GitOps repos touch: maps
 merge recursively, ``null`` deletes a key, lists of objects merge by their patch-merge-key (below) and other
-lists are replaced, ``$patch: delete|replace`` on a map or list element, ``$retainKeys``,
-``$deleteFromPrimitiveList/<field>``; ``$setElementOrder/<field>`` is accepted and ignored.
+lists are replaced, ``$patch: delete|replace`` on a map or list element. kustomize (kyaml's merge2) does *not*
+apply ``$retainKeys``, ``$deleteFromPrimitiveList/<field>`` or ``$setElementOrder/<field>``: it copies them into
+the output as ordinary keys, which no API server accepts. We refuse them by name instead of guessing.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from shipyard.errors import SpecError
+from shipyard.errors import SpecError, UnsupportedError
 
 # x-kubernetes-patch-merge-key of the list fields in the core workload, service and RBAC types.
 MERGE_KEYS: dict[str, str] = {
@@ -34,6 +35,7 @@ MERGE_KEYS: dict[str, str] = {
 MERGE_PRIMITIVE = {"finalizers"}
 
 Deleted = object()
+_UNAPPLIED = ("$retainKeys", "$deleteFromPrimitiveList/", "$setElementOrder/")
 
 
 def _merge_key(field: str, parents: tuple[str, ...]) -> str | None:
@@ -55,15 +57,14 @@ def strategic_merge(base: Any, patch: Any, parents: tuple[str, ...] = ()) -> Any
     if directive not in (None, "merge"):
         raise SpecError(f"unknown $patch directive {directive!r} (want merge, replace or delete)")
     out: dict[str, Any] = copy.deepcopy(base) if isinstance(base, dict) else {}
-    retain = patch.get("$retainKeys")
     for key, val in patch.items():
-        if key in ("$patch", "$retainKeys") or key.startswith("$setElementOrder/"):
+        if key == "$patch":
             continue
-        if key.startswith("$deleteFromPrimitiveList/"):
-            field = key.split("/", 1)[1]
-            if isinstance(out.get(field), list) and isinstance(val, list):
-                out[field] = [x for x in out[field] if x not in val]
-            continue
+        if key.startswith(_UNAPPLIED):
+            raise UnsupportedError(
+                f"strategic merge patch directive {key!r} at {'.'.join(parents) or '<root>'}: kustomize copies it "
+                "into the output unapplied; use $patch: replace/delete or a JSON6902 patch"
+            )
         if val is None:
             out.pop(key, None)
             continue
@@ -77,8 +78,6 @@ def strategic_merge(base: Any, patch: Any, parents: tuple[str, ...] = ()) -> Any
             out[key] = _merge_list(out.get(key), val, key, parents)
         else:
             out[key] = copy.deepcopy(val)
-    if isinstance(retain, list):
-        out = {k: v for k, v in out.items() if k in retain}
     return out
 
 

@@ -31,6 +31,8 @@ CLUSTER_SCOPED = {
 class Resource:
     obj: dict[str, Any]
     history: list[str] = field(default_factory=list)
+    # Every (name, namespace) it had before the current one, as kustomize's previousNames/previousNamespaces.
+    prev_ids: list[tuple[str, str]] = field(default_factory=list)
     needs_hash: bool = False
     origin: str = ""
     org_name: str = ""
@@ -73,7 +75,18 @@ class Resource:
     def rename(self, new: str) -> None:
         if new != self.name:
             self.history.append(self.name)
+            self.prev_ids.append((self.name, self.namespace))
             self.meta["name"] = new
+
+    def set_namespace(self, namespace: str) -> None:
+        if namespace != self.namespace:
+            self.prev_ids.append((self.name, self.namespace))
+            self.meta["namespace"] = namespace
+
+    def had_id(self, name: str, namespace: str) -> bool:
+        """Whether (name, namespace) is its current id or one it had (``""`` and ``"default"`` are the same)."""
+        want = namespace or "default"
+        return any(n == name and (ns or "default") == want for n, ns in [*self.prev_ids, (self.name, self.namespace)])
 
     def id_names(self) -> tuple[str, str]:
         """kustomize's OrgId and CurId names: what selectors and name-matched patches are tested against."""

@@ -89,7 +89,7 @@ def set_namespace(rm: ResMap, namespace: str) -> None:
                 if isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name") == "default":
                     s["namespace"] = namespace
         if r.kind not in CLUSTER_SCOPED:
-            r.meta["namespace"] = namespace
+            r.set_namespace(namespace)
 
 
 def add_prefix_suffix(rm: ResMap, prefix: str, suffix: str) -> None:

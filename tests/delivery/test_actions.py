@@ -82,7 +82,7 @@ def test_set_image_and_undo() -> None:
     back, msg = actions.undo(new, rss)
     assert back["spec"]["template"]["spec"]["containers"][0]["image"] == "a:1"
     assert "rollouts-pod-template-hash" not in back["spec"]["template"]["metadata"]["labels"]
-    same, msg = actions.undo(back, rss, to_revision=1)
+    _, msg = actions.undo(back, rss, to_revision=1)
     assert msg == "skipped rollback (current template already matches revision 1)"
     with pytest.raises(NotFoundError, match="unable to find specified revision 9"):
         actions.undo(new, rss, to_revision=9)

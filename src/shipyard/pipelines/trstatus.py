@@ -1,7 +1,8 @@
 """A TaskRun's status from its steps' outcomes, in Tekton's shape (``pkg/pod/status.go``, ``taskrun_types.go``).
 
 Success: ``All Steps have completed executing``. A failing step: reason ``StepFailed`` (v1.12+), message
-``"step-<name>" exited with code N``. Timeout: ``TaskRunTimeout``, ``TaskRun "<name>" failed to finish within
+``"step-<name>" exited with code N``, or for a step timeout ``"step-<name>" exited because the step exceeded the
+specified timeout limit``. TaskRun timeout: ``TaskRunTimeout``, ``TaskRun "<name>" failed to finish within
 "<dur>"``. Cancel: ``TaskRunCancelled``. A PipelineTask with ``onError: continue`` turns a failure into
 ``FailureIgnored`` (still Succeeded=False).
 """
@@ -60,27 +61,43 @@ def verdict(
         failed = next((s for s in steps if s.reason in ("Error", "TimeoutExceeded")), None)
         if failed is None:
             return Verdict(TRState.succeeded, "Succeeded", "All Steps have completed executing")
-        msg = f'"{failed.container}" exited with code {failed.exit_code}'
+        # pkg/pod/status.go extractContainerFailureMessage (and test/timeout_test.go's expected message).
         if failed.reason == "TimeoutExceeded":
-            msg += ": TimeoutExceeded"
+            msg = f'"{failed.container}" exited because the step exceeded the specified timeout limit'
+        else:
+            msg = f'"{failed.container}" exited with code {failed.exit_code}'
         v = Verdict(TRState.failed, "StepFailed", msg)
     if ignore_failure:
         return Verdict(TRState.failed, "FailureIgnored", v.message)
     return v
 
 
-def step_states(steps: Sequence[StepResult]) -> list[dict[str, Any]]:
+# Steps a TaskRun-level timeout or cancel stopped (running, or never started) rather than ones that ended on their own.
+_STOPPED = ("Skipped", "TimeoutExceeded", "Cancelled")
+
+
+def step_states(steps: Sequence[StepResult], *, stopped_by: str | None = None) -> list[dict[str, Any]]:
+    """``status.steps``. A step skipped after an earlier failure exits 1 (cmd/entrypoint: ``SkipError`` ->
+    ``os.Exit(1)``), so its container shows exitCode 1 / ``Error``. When the TaskRun itself timed out or was
+    cancelled (``stopped_by`` = ``TaskRunTimeout``/``TaskRunCancelled``), ``failTaskRun`` (taskrun.go) marks every
+    running or waiting step terminated with exitCode 1 and that reason."""
     out: list[dict[str, Any]] = []
     for s in steps:
         short = s.container.removeprefix("step-")
+        exit_code = 1 if s.reason == "Skipped" else s.exit_code
+        # onError: continue -- the container itself exits 0 (kubelet says Completed); the step's own exit code
+        # comes from the termination message (status.go setTaskRunStatusBasedOnStepStatus).
+        reason = "Completed" if exit_code == 0 or s.reason == "Continued" else "Error"
+        if stopped_by is not None and s.reason in _STOPPED:
+            exit_code, reason = 1, stopped_by
         out.append(
             {
                 "name": short,
                 "container": s.container,
                 "imageID": s.image,
                 "terminated": {
-                    "exitCode": s.exit_code,
-                    "reason": "Completed" if s.exit_code == 0 and s.reason != "Skipped" else "Error",
+                    "exitCode": exit_code,
+                    "reason": reason,
                     "startedAt": rfc3339(s.started),
                     "finishedAt": rfc3339(s.finished),
                 },
@@ -113,7 +130,8 @@ def taskrun_status(
     if completion is not None:
         status["completionTime"] = rfc3339(completion)
         cond["lastTransitionTime"] = rfc3339(completion)
-    status["steps"] = step_states(steps)
+    stopped_by = v.reason if v.reason in ("TaskRunTimeout", "TaskRunCancelled") else None
+    status["steps"] = step_states(steps, stopped_by=stopped_by)
     if results:
         status["results"] = results
     if retries_status:

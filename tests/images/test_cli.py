@@ -71,7 +71,7 @@ def test_build_push_inspect_rm_gc(busybox_rootfs: Path, tmp_path: Path, registry
     )
     assert json.loads(inspect.stdout)["Digest"] == out["digest"]
     run("image", "rm", target)
-    gone = run("image", "gc", "--prune-cache", "-o", "json")
+    gone = run("image", "gc", "--prune-cache", "--grace", "0", "-o", "json")
     assert gone["blobs"] and gone["bytes"] > 0
     pulled = run("image", "pull", target, "-o", "json")
     assert pulled["digest"] == out["digest"]

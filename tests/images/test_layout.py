@@ -123,3 +123,17 @@ def test_concurrent_taggers_lose_nothing(tmp_path: Path) -> None:
         t.join()
     assert errors == []
     assert len(base.images()) == 60
+
+
+def test_gc_grace_keeps_young_blobs_and_clears_interrupted_writes(tmp_path: Path) -> None:
+    import os
+
+    layout = OciLayout(tmp_path / "oci")
+    digest, _ = layout.write_blob(b"just written by a running build")
+    stale = layout.blobs_dir / ".ingest-crashed"
+    stale.write_bytes(b"partial")
+    old = layout.blob_path(digest).stat().st_mtime
+    os.utime(stale, (old - 3600, old - 3600))
+    assert layout.gc(now=old + 10, grace=600) == []  # young: kept
+    assert not stale.exists()  # an hour-old interrupted write is removed
+    assert [d for d, _ in layout.gc(now=old + 601, grace=600)] == [digest]

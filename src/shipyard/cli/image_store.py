@@ -84,10 +84,12 @@ def rm(names: Annotated[list[str], typer.Argument(help="image names")], output: 
 def gc(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="only list what would go")] = False,
     prune_cache: Annotated[bool, typer.Option("--prune-cache", help="drop build cache layers too")] = False,
+    grace: Annotated[float, typer.Option("--grace", help="keep blobs written in the last SECONDS")] = 600.0,
     output: Output = None,
 ) -> None:
     """Delete blobs no image (or, unless --prune-cache, no cache entry) refers to."""
-    removed = layout().gc(keep_cache=not prune_cache, dry_run=dry_run)
+    # blobs younger than the grace period may belong to a build or pull that is still running
+    removed = layout().gc(keep_cache=not prune_cache, dry_run=dry_run, now=time.time(), grace=grace)
     total = sum(s for _, s in removed)
     if output:
         emit({"dryRun": dry_run, "blobs": [d for d, _ in removed], "bytes": total}, output)

@@ -302,17 +302,29 @@ class OciLayout:
                         live.add(str(layer["digest"]))
         return live
 
-    def gc(self, *, keep_cache: bool = True, dry_run: bool = False) -> list[tuple[str, int]]:
-        """Remove blobs nothing references; returns (digest, size) of each removed (or removable) blob."""
+    def gc(
+        self, *, keep_cache: bool = True, dry_run: bool = False, now: float | None = None, grace: float = 0.0
+    ) -> list[tuple[str, int]]:
+        """Remove blobs nothing references; returns (digest, size) of each removed (or removable) blob.
+
+        With ``now`` and ``grace`` (seconds), blobs and leftover ``.ingest-`` files younger than ``grace`` are
+        kept: a build or pull still running has written them but not yet tagged its image."""
         removed = []
         with self._locked():
             live = self.referenced(keep_cache=keep_cache)
             for path in sorted(self.blobs_dir.iterdir()):
+                st = path.stat()
+                if now is not None and now - st.st_mtime < grace:
+                    continue
+                if path.name.startswith(".ingest-"):  # an interrupted write
+                    if not dry_run:
+                        path.unlink()
+                    continue
                 if path.name.startswith("."):
                     continue
                 digest = f"sha256:{path.name}"
                 if digest not in live:
-                    removed.append((digest, path.stat().st_size))
+                    removed.append((digest, st.st_size))
                     if not dry_run:
                         path.unlink()
             if not keep_cache and not dry_run and (self.root / CACHE_DIR).is_dir():

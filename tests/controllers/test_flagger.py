@@ -172,3 +172,24 @@ def test_canary_never_ready_rolls_back_after_progress_deadline() -> None:
         phases.append(cluster.get("flagger.app/Canary", NS, "order-service")["status"]["phase"])
     assert phases[0] == "Progressing" and phases[-1] == "Failed"
     assert any("progress deadline exceeded" in text for _, _, text in ctrl.events)
+
+
+def test_ab_testing_routes_by_header() -> None:
+    clock, cluster, ctrl, _ = setup(99.5)
+    canary = cluster.get("flagger.app/Canary", NS, "order-service")
+    analysis = canary["spec"]["analysis"]
+    analysis.pop("stepWeight")
+    analysis.pop("maxWeight")
+    analysis.update(iterations=2, match=[{"headers": {"x-canary": {"exact": "insider"}}}])
+    cluster.update(canary)
+    run(clock, cluster, ctrl, 1)
+    cluster.update(
+        {**cluster.get("apps/Deployment", NS, "order-service"), "spec": {**deployment("app:v2")["spec"], "replicas": 0}}
+    )
+    got = run(clock, cluster, ctrl, 2)
+    assert got[-1][0] == "Progressing"
+    ann = cluster.get("networking.k8s.io/Ingress", NS, "order-service-canary")["metadata"]["annotations"]
+    assert ann["nginx.ingress.kubernetes.io/canary-by-header"] == "x-canary"
+    assert ann["nginx.ingress.kubernetes.io/canary-by-header-value"] == "insider"
+    assert "nginx.ingress.kubernetes.io/canary-weight" not in ann
+    assert [p for p, _ in run(clock, cluster, ctrl, 4)][-1] in ("Finalising", "Succeeded")

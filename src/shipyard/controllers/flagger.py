@@ -38,6 +38,22 @@ def _ready(dep: Obj | None) -> bool:
     return int((dep.get("status") or {}).get("availableReplicas", 0)) >= want
 
 
+def ab_annotations(match: list[dict[str, Any]]) -> dict[str, str]:
+    """A/B routing on NGINX: the first header (exact → by-header-value, regex → by-header-pattern) or cookie."""
+    p = "nginx.ingress.kubernetes.io"
+    for m in match:
+        for header, rule in (m.get("headers") or {}).items():
+            if header.lower() == "cookie" and "regex" in rule:
+                return {f"{p}/canary-by-cookie": str(rule["regex"])}
+            out = {f"{p}/canary-by-header": header}
+            if "exact" in rule:
+                out[f"{p}/canary-by-header-value"] = str(rule["exact"])
+            elif "regex" in rule:
+                out[f"{p}/canary-by-header-pattern"] = str(rule["regex"])
+            return out
+    return {}
+
+
 @dataclass
 class FlaggerController:
     cluster: Cluster
@@ -160,15 +176,12 @@ class FlaggerController:
             return
         svc = str(c.spec.service.get("name") or c.spec.target_ref.name)
         ing = copy.deepcopy(src)
-        ing["metadata"] = {
-            "name": f"{c.spec.ingress_ref.name}-canary",
-            "namespace": ns,
-            "annotations": {
-                **(src["metadata"].get("annotations") or {}),
-                "nginx.ingress.kubernetes.io/canary": "true",
-                "nginx.ingress.kubernetes.io/canary-weight": str(weight),
-            },
-        }
+        annotations = {**(src["metadata"].get("annotations") or {}), "nginx.ingress.kubernetes.io/canary": "true"}
+        if c.spec.analysis.match and weight > 0:
+            annotations.update(ab_annotations(c.spec.analysis.match))  # FL:pkg/router/ingress.go makeHeaderAnnotations
+        else:
+            annotations["nginx.ingress.kubernetes.io/canary-weight"] = str(weight)
+        ing["metadata"] = {"name": f"{c.spec.ingress_ref.name}-canary", "namespace": ns, "annotations": annotations}
         for rule in (ing.get("spec") or {}).get("rules") or []:
             for p in (rule.get("http") or {}).get("paths") or []:
                 s = (p.get("backend") or {}).get("service") or {}

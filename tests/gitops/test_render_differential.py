@@ -46,6 +46,12 @@ CASES = [
     "patchsel",
     # untargeted patches match any id a resource had (name and namespace) in an earlier layer
     "previds/top",
+    # generators across layers: literals with quotes/'='/JSON, env files (comments, quotes, indentation, empty
+    # values), files with key=path renames, secret types tls and dockerconfigjson, generatorOptions labels and
+    # annotations per layer, disableNameSuffixHash per generator, behavior merge/replace in the overlay
+    "genlayers/overlay",
+    # secret data and binaryData base64 of 70+ characters is wrapped at 70 with newlines (and hashed so)
+    "base64wrap",
 ]
 
 

@@ -50,6 +50,15 @@ def content_hash(obj: dict[str, Any]) -> str:
     return encode_hash(hashlib.sha256(_go_json(m).encode("utf-8")).hexdigest())
 
 
+def encode_base64(raw: bytes) -> str:
+    """Base64 as kustomize's generators write it: an encoding of 70 characters or more is broken into lines of
+    70, each ending in a newline (so the value, and the hash over it, carry those newlines)."""
+    text = base64.b64encode(raw).decode("ascii")
+    if len(text) < 70:
+        return text
+    return "".join(text[i : i + 70] + "\n" for i in range(0, len(text), 70))
+
+
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
@@ -111,7 +120,7 @@ def generator_data(root: Path, spec: dict[str, Any], where: str) -> tuple[dict[s
         except UnicodeDecodeError:
             if key in data or key in binary:
                 raise SpecError(f"{where}: key {key!r} is defined more than once") from None
-            binary[key] = base64.b64encode(raw).decode("ascii")
+            binary[key] = encode_base64(raw)
     return data, binary
 
 
@@ -140,7 +149,7 @@ def make_generated(kind: str, root: Path, spec: dict[str, Any], opts: dict[str, 
         meta["annotations"] = {k: str(v) for k, v in opts["annotations"].items()}
     obj: dict[str, Any] = {"apiVersion": "v1", "kind": kind, "metadata": meta}
     if kind == "Secret":
-        enc = {k: base64.b64encode(v.encode("utf-8")).decode("ascii") for k, v in data.items()}
+        enc = {k: encode_base64(v.encode("utf-8")) for k, v in data.items()}
         enc.update(binary)
         if enc:
             obj["data"] = enc

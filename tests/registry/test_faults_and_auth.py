@@ -37,9 +37,12 @@ class Faulty(httpx.BaseTransport):
         self.rule = rule
         self.count = 0
         self.faults: list[str] = []
+        self.ranges: list[str] = []  # Content-Range of every PATCH sent
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.count += 1
+        if request.method == "PATCH":
+            self.ranges.append(request.headers.get("content-range", ""))
         fault = self.rule(request, self.count)
         if fault == "drop-before":
             self.faults.append(fault)
@@ -47,6 +50,18 @@ class Faulty(httpx.BaseTransport):
         if fault == "500":
             self.faults.append(fault)
             return httpx.Response(500, json={"errors": [{"code": "UNKNOWN", "message": "injected"}]}, request=request)
+        if fault == "partial":  # half the chunk reaches the registry, then the connection dies
+            self.faults.append(fault)
+            body = request.read()
+            start = int(request.headers["content-range"].split("-")[0])
+            half = body[: len(body) // 2]
+            headers = {
+                **request.headers,
+                "content-range": f"{start}-{start + len(half) - 1}",
+                "content-length": str(len(half)),
+            }
+            self.inner.handle_request(httpx.Request(request.method, request.url, headers=headers, content=half)).close()
+            raise httpx.WriteError("connection reset mid-body (injected)", request=request)
         response = self.inner.handle_request(request)
         if fault == "drop-after":  # the registry did the work, the answer never arrived
             self.faults.append(fault)
@@ -82,6 +97,7 @@ def faulty_client(transport: httpx.BaseTransport, **kw: object) -> RegistryClien
     ("method", "fragment", "fault", "chunked"),
     [
         ("PATCH", "/blobs/uploads/", "drop-after", True),
+        ("PATCH", "/blobs/uploads/", "partial", True),
         ("PATCH", "/blobs/uploads/", "drop-before", True),
         ("PATCH", "/blobs/uploads/", "500", True),
         ("PUT", "digest=", "500", False),
@@ -102,6 +118,9 @@ def test_push_survives_one_fault(
     with faulty_client(transport, chunk_size=16_384, monolithic_max=0 if chunked else 1 << 30) as c:
         result = push_image(c, layout, desc, ref)
     assert transport.faults == [fault]
+    if fault == "partial":  # resumed where the registry's upload stood, not from the start
+        starts = [int(r.split("-")[0]) for r in transport.ranges]
+        assert any(x % 16_384 for x in starts), transport.ranges  # a PATCH began mid-chunk: where the half ended
     with faulty_client(httpx.HTTPTransport()) as c:
         pulled = pull_image(c, ref, OciLayout(tmp_path / "back"))
     assert pulled.digest == result.digest == desc.digest

@@ -177,6 +177,30 @@ def test_host_workspace_and_read_only_configmap(svc: Any, tmp_path: Path) -> Non
     assert ("t", "s", "hi there") in svc.lines
 
 
+def test_pipeline_task_sub_path_is_substituted_and_kept_inside_the_workspace(svc: Any, tmp_path: Path) -> None:
+    """docs/variables.md: a pipeline task's workspaces[].subPath accepts $(params.x); docs/workspaces.md: the
+    subPath is a directory inside the volume, so one that climbs out is refused, and nothing is written outside."""
+    host = tmp_path / "vol"
+    host.mkdir()
+    ws = {"workspaces": [{"name": "w"}]}
+    writer = task("writer", "echo hi > $(workspaces.w.path)/f", spec=ws)
+    good = pr(
+        [{**writer, "workspaces": [{"name": "w", "workspace": "v", "subPath": "$(params.dir)"}]}],
+        pipeline={"workspaces": [{"name": "v"}], "params": [{"name": "dir"}]},
+        params=[{"name": "dir", "value": "sub"}],
+    )
+    assert cond(svc.run(good, workspaces={"v": host}))[1] == "Succeeded"
+    assert (host / "sub" / "f").read_text() == "hi\n"
+    bad = {**good, "metadata": {"name": "r2"}, "spec": {**good["spec"], "params": [{"name": "dir", "value": "../out"}]}}
+    obj = svc.run(bad, workspaces={"v": host})
+    assert cond(obj)[:2] == ("False", "Failed")
+    (tr,) = svc.taskruns("r2")
+    status, reason, message = cond(tr)
+    assert (status, reason) == ("False", "TaskRunValidationFailed")
+    assert 'subPath "../out" leaves the workspace' in message
+    assert not (tmp_path / "out").exists()
+
+
 def test_metrics_have_tekton_names_labels_and_buckets(svc: Any) -> None:
     svc.run(pr([task("ok", "true")]))
     reg = svc.registry

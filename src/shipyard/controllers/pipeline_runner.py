@@ -22,8 +22,10 @@ from shipyard.controllers.pipeline_workspaces import HostVolume
 from shipyard.controllers.taskrun_exec import Attempt, AttemptResult, LogSink, execute
 from shipyard.observe.tekton import TektonMetrics
 from shipyard.pipelines import planner as P
+from shipyard.pipelines.scope import pipeline_scope
 from shipyard.pipelines.state import Cancel, RunState, Skip, TaskRunRecord, TRState, record_dict
 from shipyard.pipelines.status import condition, pipelinerun_status
+from shipyard.pipelines.substitution import substitute
 from shipyard.pipelines.trstatus import running_status
 from shipyard.resources.durations import parse_duration
 from shipyard.resources.tekton import PipelineRunSpec
@@ -233,7 +235,9 @@ class PipelineRunDriver:
             if vol is not None:
                 attempt.bindings[wb.name] = (source, vol)
                 if wb.sub_path:
-                    attempt.sub_paths[wb.name] = wb.sub_path
+                    # subPath accepts $(params.x) and $(context.pipelineRun.*) (docs/variables.md field table).
+                    scope = pipeline_scope(st, finally_task=st.is_finally(pt.name), retries=pt.retries)
+                    attempt.sub_paths[wb.name] = substitute(wb.sub_path, scope)
         if st.inline[rec.pipeline_task]:
             # Workspaces propagate into embedded specs like params do (docs/pipelines.md).
             declared = {w.name for w in st.task_specs[rec.pipeline_task].workspaces}

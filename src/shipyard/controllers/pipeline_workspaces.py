@@ -113,13 +113,17 @@ def materialise(
     return out
 
 
-def _join(path: Path, sub: str) -> Path:
+def join_sub_path(path: Path, sub: str) -> Path:
+    """``path/sub``, refusing a subPath that climbs out of the workspace (``..``, absolute, or a symlink)."""
     if not sub:
         return path
     target = (path / sub).resolve()
-    if not str(target).startswith(str(path.resolve())):
+    if not target.is_relative_to(path.resolve()):
         raise UnsupportedError(f'subPath "{sub}" leaves the workspace')
     return target
+
+
+_join = join_sub_path
 
 
 def _write(directory: Path, data: Mapping[str, str], items: Mapping[str, str], *, mode: int = 0o444) -> Path:

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from shipyard.clock import Clock
 from shipyard.controllers.pipeline_store import PipelineStore
-from shipyard.controllers.pipeline_workspaces import HostVolume, taskrun_dir
+from shipyard.controllers.pipeline_workspaces import HostVolume, join_sub_path, taskrun_dir
 from shipyard.errors import ShipyardError
 from shipyard.pipelines.results import parse_results
 from shipyard.pipelines.state import TaskRunRecord, TRState
@@ -88,7 +88,11 @@ def execute(
         d = taskrun_dir(vol, tr_dir, source)
         sub = a.sub_paths.get(ws)
         if sub:
-            d = d / sub
+            try:
+                d = join_sub_path(d, sub)
+            except ShipyardError as exc:
+                v = Verdict(TRState.failed, "TaskRunValidationFailed", f"[User error] workspace {ws}: {exc}")
+                return _result(a, v, [], [], started, clock.now(), {})
             d.mkdir(parents=True, exist_ok=True)
         host_dirs[ws] = d
         bindings[ws] = Binding(claim=vol.claim, volume=vol.volume, read_only=vol.read_only)

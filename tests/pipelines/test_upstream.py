@@ -93,6 +93,13 @@ EXPECTED: dict[str, Row] = {
         {"task1/array-results-1": ["abc.dev/notsofamousimage/image", "ubuntu", "xyz.dev/awesomeness/awesomeness"]},
         5,
     ),
+    # Beyond the §6.1 table (all True/Succeeded upstream): PipelineRun params the pipelineSpec does not declare
+    # still propagate into embedded taskSpecs (apply.go ApplyParameters/propagateParams), so do PipelineRun
+    # workspaces (pipelinerun.go propagateWorkspaces); a pipeline task's subPath takes $(params.x).
+    "pipelineruns/propagating_params_in_pipeline.yaml": ("Succeeded", _msg(2), {}, {}, {}, 2),
+    "pipelineruns/propagating_params_with_scope_precedence_default_only.yaml": ("Succeeded", _msg(2), {}, {}, {}, 2),
+    "pipelineruns/propagating-workspaces.yaml": ("Succeeded", _msg(2), {}, {}, {}, 2),
+    "pipelineruns/pipelinerun-using-parameterized-subpath-of-workspace.yaml": ("Succeeded", _msg(3), {}, {}, {}, 3),
     "taskruns/custom-env.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/home-is-set.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/default_task_params.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),

@@ -138,6 +138,11 @@ def new_run_state(
     )
     task_specs: dict[str, TaskSpec] = {}
     inline: dict[str, bool] = {}
+    # Embedded taskSpecs get every workspace they use that the run binds, declared by the pipeline or not
+    # (pipelinerun.go propagateWorkspaces -> getTaskrunWorkspaces looks the name up in the PipelineRun's bindings;
+    # examples/v1/pipelineruns/propagating-workspaces.yaml declares none in its pipelineSpec).
+    bound = {w.name for w in model.spec.workspaces} | set(host_workspaces)
+    available = [w.name for w in spec.workspaces] + sorted(bound - {w.name for w in spec.workspaces})
     for pt in [*spec.tasks, *spec.finally_]:
         if pt.pipeline_ref is not None or pt.pipeline_spec is not None:
             raise UnsupportedError(
@@ -146,7 +151,7 @@ def new_run_state(
         ts = pt.task_spec or catalog.task(pt.task_ref, f'PipelineRun {name} task "{pt.name}"')  # type: ignore[arg-type]
         check_supported(ts, f'task "{pt.name}"')
         if pt.task_spec is not None:
-            ts = propagate_workspaces(ts, [w.name for w in spec.workspaces])
+            ts = propagate_workspaces(ts, available)
         task_specs[pt.name] = ts
         inline[pt.name] = pt.task_spec is not None
     supplied = {**params_dict(model.spec.params), **params}
@@ -157,7 +162,11 @@ def new_run_state(
         }
     }
     values, problems = resolve_params(spec.params, supplied, context=ctx)
-    bound = {w.name for w in model.spec.workspaces} | set(host_workspaces)
+    # A param the run passes but the pipeline does not declare is still substituted (pipelinerun/resources/apply.go
+    # ApplyParameters takes every PipelineRun param) and so propagates into embedded taskSpecs (propagateParams);
+    # examples/v1/pipelineruns/propagating-workspaces.yaml relies on it.
+    for key, value in supplied.items():
+        values.setdefault(key, value)
     timeouts = model.spec.timeouts
     tp = timeouts.pipeline if timeouts and timeouts.pipeline else model.spec.timeout
     state = RunState(

@@ -57,16 +57,39 @@ def tree(root: Path, files: dict[str, str]) -> Path:
           "    $retainKeys: [data]\n", "a.yaml": CM}, UnsupportedError, r"\$retainKeys"),
         ({"kustomization.yaml": "namespace: n\nresources: [a.yaml]\npatches:\n- patch: |\n    kind: ConfigMap\n"
           "    metadata: {name: c, namespace: other}\n", "a.yaml": CM}, SpecError, "no resource matches"),
+        ({"in/kustomization.yaml": "resources: [../a.yaml]\n", "a.yaml": CM}, SpecError, "not in or below"),
+        ({"in/kustomization.yaml": "resources: [a.yaml]\npatches:\n- path: ../p.yaml\n", "in/a.yaml": CM,
+          "p.yaml": CM}, SpecError, "not in or below"),
+        ({"kustomization.yaml": "sortOptions: {order: random}\n"}, SpecError, "legacy or fifo"),
     ],
     ids=["unknown-field", "helm", "missing-file", "remote", "duplicate-id", "generator-escape", "smp-no-match",
          "json6902-no-target", "cycle", "component-kind", "malformed-manifest", "env-without-value", "labels-fields",
          "numeric-newTag-like-kustomize", "numeric-label", "nameref.go-selectReferral-ambiguous",
          "replicacount.go-no-match", "kyaml-leaves-deleteFromPrimitiveList", "kyaml-leaves-retainKeys",
-         "smp-namespace-is-part-of-the-id"],
+         "smp-namespace-is-part-of-the-id", "loader-rootonly-resource-file", "loader-rootonly-patch-file",
+         "sortOptions-order"],
 )  # fmt: skip
 def test_bad_kustomizations(tmp_path: Path, files: dict[str, str], error: type[Exception], match: str) -> None:
+    root = tree(tmp_path, files)
     with pytest.raises(error, match=match):
-        build(tree(tmp_path, files))
+        build(root / "in" if (root / "in").is_dir() else root)
+
+
+def test_a_symlink_out_of_the_kustomization_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.yaml").write_text(CM)
+    root = tree(tmp_path / "k", {"kustomization.yaml": "resources: [link.yaml]\n"})
+    (root / "link.yaml").symlink_to(tmp_path / "secret.yaml")
+    with pytest.raises(SpecError, match=r"security; file 'link\.yaml' is not in or below"):
+        build(root)
+
+
+def test_a_boundary_confines_bases_too(tmp_path: Path) -> None:
+    """kustomize lets bases live anywhere; a repository checkout must not reach outside itself (``../../etc``)."""
+    tree(tmp_path, {"outside/kustomization.yaml": "resources: [a.yaml]\n", "outside/a.yaml": CM,
+                    "repo/app/kustomization.yaml": "resources: [../../outside]\n"})  # fmt: skip
+    assert build(tmp_path / "repo/app")[0]["metadata"]["name"] == "c"
+    with pytest.raises(SpecError, match="outside the repository"):
+        build(tmp_path / "repo/app", boundary=tmp_path / "repo")
 
 
 def test_selector_patch_matching_nothing_is_a_noop_like_kustomize(tmp_path: Path) -> None:

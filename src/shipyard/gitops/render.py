@@ -47,7 +47,7 @@ def render_app(checkout: Path, app: AppSpec) -> list[dict[str, Any]]:
     if kfile is not None:
         if app.images or app.kustomize:
             kfile.write_text(apply_overrides(kfile.read_text(encoding="utf-8"), app, str(kfile)), encoding="utf-8")
-        return build(root)
+        return build(root, boundary=checkout)
     if app.images or app.kustomize:
         raise SpecError(f"kustomize overrides given but {app.path!r} has no kustomization", path="spec.source")
     objs: list[dict[str, Any]] = []

@@ -45,10 +45,34 @@ def find_kustomization(directory: Path) -> Path | None:
     return None
 
 
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
 class Builder:
-    def __init__(self) -> None:
+    """``boundary`` (a repository checkout, say) is a directory nothing may be read from outside of — not even a
+    base; without it, bases may live anywhere as in kustomize. Files (resources, patches, generator inputs) must
+    always be in or below their kustomization's directory, symlinks resolved: kustomize's LoadRestrictionsRootOnly.
+    """
+
+    def __init__(self, boundary: Path | None = None) -> None:
         self._stack: list[Path] = []
-        self.fifo = False
+        self.sort_options: dict[str, Any] | None = None
+        self.boundary = boundary.resolve() if boundary is not None else None
+
+    def _file(self, root: Path, rel: str, file: str, line: int | None) -> Path | None:
+        """The resolved file ``rel`` names, None when it is not a file; an error when it escapes the root."""
+        path = (root / rel).resolve()
+        if path.is_dir():
+            return None
+        if not _inside(path, root.resolve()):
+            raise SpecError(f"security; file {rel!r} is not in or below {str(root)!r}", file=file, line=line)
+        return path if path.is_file() else None
+
+    def _dir(self, path: Path, file: str, line: int | None) -> None:
+        if self.boundary is not None and not _inside(path.resolve(), self.boundary):
+            raise SpecError(f"security; {str(path)!r} is outside the repository {str(self.boundary)!r}", file=file,
+                            line=line)  # fmt: skip
 
     def load(self, directory: Path) -> tuple[Document, dict[str, Any]]:
         kfile = find_kustomization(directory)
@@ -79,7 +103,12 @@ class Builder:
         rm = self.accumulate(root, None)
         tx.add_hash_suffixes(rm)
         fix_name_references(rm)
-        items = rm.items if self.fifo else sorted(rm.items, key=legacy_sort_key)
+        opts = self.sort_options or {}
+        if opts.get("order") == "fifo":
+            items = rm.items
+        else:
+            legacy = opts.get("legacySortOptions") or {}
+            items = sorted(rm.items, key=legacy_sort_key(legacy.get("orderFirst"), legacy.get("orderLast")))
         return [r.obj for r in items]
 
     def accumulate(self, root: Path, into: ResMap | None) -> ResMap:
@@ -100,8 +129,9 @@ class Builder:
             raise SpecError("a Component can only be used from components:, not built or used as a base", file=kfile)
         if into is not None and kind != "Component":
             raise SpecError(f"{root} is listed in components: but its kind is {kind!r}, not 'Component'", file=kfile)
-        if (k.get("sortOptions") or {}).get("order") == "fifo":
-            self.fifo = True
+        if self.sort_options is None:
+            # Only the kustomization being built orders the output; its bases' sortOptions are ignored.
+            self.sort_options = _sort_options(doc, k.get("sortOptions"))
         rm = into if into is not None else ResMap()
         for i, entry in enumerate([*(k.get("resources") or []), *(k.get("bases") or [])]):
             self._add_resource(root, str(entry), rm, doc, i)
@@ -109,6 +139,7 @@ class Builder:
             path = root / str(entry)
             if not path.is_dir():
                 raise SpecError(f"component {entry!r} not found", file=kfile, line=doc.line_of(("components", i)))
+            self._dir(path, kfile, doc.line_of(("components", i)))
             self.accumulate(path, rm)
         self._generate(root, k, rm, doc)
         self._transform(root, k, rm, doc)
@@ -117,11 +148,11 @@ class Builder:
     def _add_resource(self, root: Path, entry: str, rm: ResMap, doc: Document, i: int) -> None:
         if "://" in entry or entry.startswith(("git@", "github.com/")):
             raise UnsupportedError(f"{doc.file}: remote resource {entry!r} is not supported; vendor it into the repo")
-        path = root / entry
         line = doc.line_of(("resources", i))
-        if path.is_dir():
-            rm.extend(self.accumulate(path, None))
-        elif path.is_file():
+        if (root / entry).is_dir():
+            self._dir(root / entry, doc.file, line)
+            rm.extend(self.accumulate(root / entry, None))
+        elif (path := self._file(root, entry, doc.file, line)) is not None:
             batch: list[Resource] = []
             for data, line in load_manifests(path):
                 if isinstance(data, dict) and str(data.get("kind", "")).endswith("List") and "items" in data:
@@ -211,8 +242,8 @@ class Builder:
         text = str(entry)
         if "\n" in text or text.lstrip().startswith(("{", "[", "-")) or ":" in text.split("\n", 1)[0]:
             return text, f"{doc.file}:{doc.line_of(at)} (inline patch)"
-        path = root / text
-        if not path.is_file():
+        path = self._file(root, text, doc.file, doc.line_of(at))
+        if path is None:
             raise SpecError(f"patch file {text!r} not found", file=doc.file, line=doc.line_of(at))
         return path.read_text(encoding="utf-8"), str(path)
 
@@ -230,8 +261,8 @@ class Builder:
         if (p.get("options") or {}).get("allowNameChange") or (p.get("options") or {}).get("allowKindChange"):
             raise UnsupportedError(f"{doc.file}:{doc.line_of(at)} patch options allowNameChange/allowKindChange")
         if "path" in p:
-            path = root / str(p["path"])
-            if not path.is_file():
+            path = self._file(root, str(p["path"]), doc.file, doc.line_of((*at, "path")))
+            if path is None:
                 raise SpecError(f"patch file {p['path']!r} not found", file=doc.file, line=doc.line_of((*at, "path")))
             text, label = path.read_text(encoding="utf-8"), str(path)
         else:
@@ -280,6 +311,22 @@ class Builder:
                 r.meta["name"] = keep_name
 
 
+def _sort_options(doc: Document, opts: Any) -> dict[str, Any]:
+    if opts is None:
+        return {}
+    where = doc.line_of(("sortOptions",))
+    if not isinstance(opts, dict) or set(opts) - {"order", "legacySortOptions"}:
+        raise SpecError("sortOptions takes order and legacySortOptions", file=doc.file, line=where, path="sortOptions")
+    if opts.get("order", "legacy") not in ("legacy", "fifo"):
+        raise SpecError(f"sortOptions.order must be legacy or fifo, not {opts['order']!r}", file=doc.file, line=where)
+    legacy = opts.get("legacySortOptions") or {}
+    if legacy and (opts.get("order") != "legacy" or not isinstance(legacy, dict)
+                   or set(legacy) - {"orderFirst", "orderLast"}):  # fmt: skip
+        raise SpecError("sortOptions.legacySortOptions needs order: legacy and takes orderFirst and orderLast",
+                        file=doc.file, line=where)  # fmt: skip
+    return opts
+
+
 _STRINGS = ("namespace", "namePrefix", "nameSuffix")
 _STRING_MAPS = ("commonLabels", "commonAnnotations")
 _IMAGE_FIELDS = ("name", "newName", "newTag", "digest", "tagSuffix")
@@ -315,6 +362,8 @@ def _check_types(doc: Document, k: dict[str, Any]) -> None:
             raise bad((key,), "a list")
 
 
-def build(directory: str | Path) -> list[dict[str, Any]]:
-    """The objects ``kustomize build DIRECTORY`` prints, in its order."""
-    return Builder().build(directory)
+def build(directory: str | Path, boundary: Path | None = None) -> list[dict[str, Any]]:
+    """The objects ``kustomize build DIRECTORY`` prints, in its order; nothing outside ``boundary`` is read."""
+    builder = Builder(boundary)
+    builder._dir(Path(directory), str(directory), None)
+    return builder.build(directory)

@@ -3,6 +3,7 @@ matching), and whether it gets a content-hash suffix at the end of the build."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,8 +110,20 @@ class Resource:
         return f"{self.kind} {ns}{self.name}"
 
 
-def legacy_sort_key(r: Resource) -> tuple[int, str, str, str]:
-    return (_RANK.get(r.kind, 0), r.gvk_string(), r.namespace or "~X", r.name)
+def legacy_sort_key(
+    order_first: list[str] | None = None, order_last: list[str] | None = None
+) -> Callable[[Resource], tuple[int, str, str, str]]:
+    """kustomize's legacy order (``sortOptions.legacySortOptions`` replaces the kind lists): first-kinds in list
+    order, then everything else, then last-kinds; ties by GVK string, namespace, name."""
+    rank = _RANK
+    if order_first is not None or order_last is not None:
+        first, last = list(order_first or []), list(order_last or [])
+        rank = {k: i - len(first) for i, k in enumerate(first)} | {k: i + 1 for i, k in enumerate(last)}
+
+    def key(r: Resource) -> tuple[int, str, str, str]:
+        return (rank.get(r.kind, 0), r.gvk_string(), r.namespace or "~X", r.name)
+
+    return key
 
 
 class ResMap:

@@ -52,6 +52,19 @@ CASES = [
     "genlayers/overlay",
     # secret data and binaryData base64 of 70+ characters is wrapped at 70 with newlines (and hashed so)
     "base64wrap",
+    # images: registry with port renamed, tag+digest rewrite, '.' in a name is a regex wildcard, {} in tags,
+    # tagSuffix applied twice on a Deployment's fieldSpec path but once under a CronJob, legacy walk into a custom
+    # kind at any depth, CRDs untouched, image volume references
+    "images2",
+    # two components after a base: resources, a merge generator, a patch and images from one; labels, a prefix
+    # and a secret generator from the other; namespace and images in the overlay
+    "components2/app",
+    # output order: kustomize's legacy kind order over 30 kinds (same kind in two groups, namespaced ties), fifo,
+    # legacySortOptions orderFirst/orderLast, and a base's fifo ignored by the overlay that includes it
+    "order",
+    "order/fifo",
+    "order/custom",
+    "order/inherit",
 ]
 
 

@@ -100,6 +100,20 @@ EXPECTED: dict[str, Row] = {
     "pipelineruns/propagating_params_with_scope_precedence_default_only.yaml": ("Succeeded", _msg(2), {}, {}, {}, 2),
     "pipelineruns/propagating-workspaces.yaml": ("Succeeded", _msg(2), {}, {}, {}, 2),
     "pipelineruns/pipelinerun-using-parameterized-subpath-of-workspace.yaml": ("Succeeded", _msg(3), {}, {}, {}, 3),
+    # object result [*] -> object param, .key in args and script.
+    "pipelineruns/pipeline-object-results.yaml": ("Succeeded", _msg(2), {}, {}, {}, 2),
+    "pipelineruns/beta/propagated-pipeline-object-param.yaml": ("Succeeded", _msg(1), {}, {}, {}, 1),
+    # matrix params from $(params.arr[*]), in DAG and finally: 9 + 9 TaskRuns.
+    "pipelineruns/beta/pipelinerun-with-matrix-array-references.yaml": ("Succeeded", _msg(2), {}, {}, {}, 18),
+    # an empty array result [] passed whole into an array param.
+    "pipelineruns/beta/7392-regression.yaml": (
+        "Succeeded",
+        _msg(2),
+        {},
+        {},
+        {"task-1/resultArray": [], "task-2/resultArray": []},
+        2,
+    ),
     "taskruns/custom-env.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/home-is-set.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/default_task_params.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),

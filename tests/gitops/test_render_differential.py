@@ -65,6 +65,10 @@ CASES = [
     "order/fifo",
     "order/custom",
     "order/inherit",
+    # namespace: a Namespace object is renamed to it, APIService spec.service.namespace is set, webhook services
+    # outside the build keep theirs, explicit namespaces are overridden, RoleBinding "default" subjects, List kinds
+    "namespaces",
+    "namespaces/ov",
 ]
 
 

@@ -88,7 +88,14 @@ def set_namespace(rm: ResMap, namespace: str) -> None:
             for s in r.obj.get("subjects") or []:
                 if isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name") == "default":
                     s["namespace"] = namespace
-        if r.kind not in CLUSTER_SCOPED:
+        service = (r.obj.get("spec") or {}).get("service") if r.kind == "APIService" else None
+        if isinstance(service, dict):
+            # field spec spec/service/namespace of APIService: set even where it was absent.
+            service["namespace"] = namespace
+        if r.kind == "Namespace":
+            # namespace's field specs include a Namespace object's own metadata/name.
+            r.rename(namespace)
+        elif r.kind not in CLUSTER_SCOPED:
             r.set_namespace(namespace)
 
 

@@ -114,6 +114,12 @@ EXPECTED: dict[str, Row] = {
         {"task-1/resultArray": [], "task-2/resultArray": []},
         2,
     ),
+    # an in-file PersistentVolumeClaim bound with persistentVolumeClaim.claimName; workspaces named without
+    # `workspace:` bind the pipeline workspace of the same name.
+    "pipelineruns/mapping-workspaces.yaml": ("Succeeded", _msg(2), {}, {}, {}, 2),
+    "pipelineruns/beta/pipelinerun-with-matrix-include-explicit.yaml": ("Succeeded", _msg(1), {}, {}, {}, 3),
+    # matrix values from whole-array, indexed and string results: 3 platforms x 2 browsers x 1 url.
+    "pipelineruns/beta/pipelinerun-with-matrix-and-results.yaml": ("Succeeded", _msg(3), {}, {}, {}, 2 + 6),
     "taskruns/custom-env.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/home-is-set.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/default_task_params.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),

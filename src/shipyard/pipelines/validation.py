@@ -50,7 +50,7 @@ def check(doc: Document, issues: Issues) -> BaseModel | None:
         issues.add(("kind",), f'unknown kind "{kind}"{did_you_mean(kind, MODELS)}')
         return None
     api = doc.api_version or ""
-    if kind in ("ConfigMap", "Secret"):
+    if kind in ("ConfigMap", "Secret", "PersistentVolumeClaim"):
         if api != "v1":
             issues.add(("apiVersion",), f'{kind} is apiVersion "v1", not "{api}"')
     elif api not in TEKTON_VERSIONS:

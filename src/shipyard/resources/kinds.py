@@ -36,6 +36,7 @@ KINDS: dict[str, str] = {
     "tekton.dev/TaskRun": "shipyard.pipelines.validation:validate_document",
     "/ConfigMap": "shipyard.pipelines.validation:validate_document",
     "/Secret": "shipyard.pipelines.validation:validate_document",
+    "/PersistentVolumeClaim": "shipyard.pipelines.validation:validate_document",
     "argoproj.io/Application": "shipyard.resources.argocd:validate_application",
     "source.toolkit.fluxcd.io/GitRepository": "shipyard.resources.flux:validate_git_repository",
     "kustomize.toolkit.fluxcd.io/Kustomization": "shipyard.resources.flux:validate_kustomization",

@@ -373,6 +373,13 @@ class Secret(_Resource):
     immutable: bool | None = None
 
 
+class PersistentVolumeClaim(_Resource):
+    """A claim declared next to the runs (upstream mapping-workspaces.yaml). A ``persistentVolumeClaim`` binding
+    naming it gets a directory kept across runs; the claim's own spec (size, access modes) is recorded only."""
+
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
 MODELS: dict[str, type[_Resource]] = {
     "Task": Task,
     "ClusterTask": Task,
@@ -381,6 +388,7 @@ MODELS: dict[str, type[_Resource]] = {
     "TaskRun": TaskRun,
     "ConfigMap": ConfigMap,
     "Secret": Secret,
+    "PersistentVolumeClaim": PersistentVolumeClaim,
 }
 
 TEKTON_VERSIONS = ("tekton.dev/v1", "tekton.dev/v1beta1")

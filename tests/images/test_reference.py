@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from shipyard.errors import SpecError
@@ -135,6 +135,7 @@ _domain = st.sampled_from(
 )
 
 
+@settings(deadline=None)  # a loaded CI machine must not turn slowness into a failure
 @given(_domain, st.lists(_component, min_size=1, max_size=3), st.one_of(st.none(), _tag), st.booleans())
 def test_normalised_references_round_trip(domain: str, path: list[str], tag: str | None, pinned: bool) -> None:
     # without an explicit registry a first component with "." or ":" *is* the registry (splitDockerDomain)

@@ -97,7 +97,7 @@ class StepRunner(LayerSteps):
                 raise instr.error(f"unknown instruction: {kw}")
         except SpecError as exc:
             if exc.issue.file is None:
-                raise SpecError(f"{kw}: {exc.issue.message}", file=instr.file, line=instr.line, path=kw) from exc
+                raise SpecError(exc.issue.message, file=instr.file, line=instr.line, path=kw) from exc
             raise
 
     def _pairs(self, instr: RawInstruction, env: dict[str, str]) -> list[tuple[str, str]]:

@@ -49,7 +49,7 @@ class RawInstruction:
     heredocs: tuple[Heredoc, ...] = ()
 
     def error(self, message: str) -> SpecError:
-        return SpecError(f"{self.keyword}: {message}", file=self.file, line=self.line, path=self.keyword)
+        return SpecError(message, file=self.file, line=self.line, path=self.keyword)
 
 
 @dataclass
@@ -142,9 +142,7 @@ def parse_dockerfile(text: str, file: str = "Dockerfile") -> ParsedFile:
                 body: list[str] = []
                 while True:
                     if i >= len(lines):
-                        raise SpecError(
-                            f"{upper}: unterminated heredoc <<{name}", file=file, line=start + 1, path=upper
-                        )
+                        raise SpecError(f"unterminated heredoc <<{name}", file=file, line=start + 1, path=upper)
                     raw = lines[i]
                     i += 1
                     check = raw.lstrip("\t") if chomp else raw

@@ -11,7 +11,7 @@ import pytest
 
 from shipyard.clock import FakeClock
 from shipyard.controllers.promote import Promoter, promote_latest
-from shipyard.errors import GitError
+from shipyard.errors import GitError, SpecError
 from shipyard.gitops.promotion import make_promotion
 from shipyard.store.db import Database
 
@@ -243,3 +243,51 @@ def test_approve_reapplies_when_the_branch_conflicts(tmp_path: Path) -> None:
     final = show(bare, target)
     assert "newTag: v3" in final and "hotfix-1" not in final
     assert git(bare, "log", "-1", "--format=%s", "main") == "chore(production): update api to v3"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["../../outside/overlays/staging", "/etc/overlays/staging", "services/a/../../../x", "services/a/.git/hooks", ""],
+    ids=["dotdot", "absolute", "dotdot-inside", "git-dir", "empty"],
+)
+def test_promotion_paths_stay_inside_the_repository(path: str) -> None:
+    with pytest.raises(SpecError, match="inside the repository"):
+        make_promotion(path, f"{REG}/a={REG}/a:v2", service="a")
+
+
+@pytest.mark.integration
+def test_symlinked_overlay_out_of_the_clone_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    bare = make_repo(tmp_path, ["a"])
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kustomization.yaml").write_text(KUSTOMIZATION.format(env="x", svc="a", reg=REG))
+    work = tmp_path / "w"
+    subprocess.run(["git", "clone", "-q", str(bare), str(work)], check=True, capture_output=True)
+    (work / "services/a/overlays/evil").symlink_to(outside)
+    git(work, "add", ".")
+    git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "symlink")
+    git(work, "push", "-q", "origin", "main")
+    before = (outside / "kustomization.yaml").read_text()
+    with pytest.raises(SpecError, match="leaves the repository"):
+        promoter(tmp_path).promote(str(bare), make_promotion("services/a/overlays/evil", f"{REG}/a={REG}/a:v2"))
+    assert (outside / "kustomization.yaml").read_text() == before
+
+
+@pytest.mark.integration
+def test_promotes_an_overlay_whose_file_is_kustomization_yml(tmp_path: Path) -> None:
+    bare = make_repo(tmp_path, ["a"])
+    work = tmp_path / "w"
+    subprocess.run(["git", "clone", "-q", str(bare), str(work)], check=True, capture_output=True)
+    git(work, "mv", "services/a/overlays/staging/kustomization.yaml", "services/a/overlays/staging/kustomization.yml")
+    git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "rename")
+    git(work, "push", "-q", "origin", "main")
+    res = promoter(tmp_path).promote(str(bare), make_promotion("services/a/overlays/staging", f"{REG}/a={REG}/a:v2"))
+    assert res.status == "committed"
+    assert "newTag: v2" in show(bare, "services/a/overlays/staging/kustomization.yml")
+
+
+def test_source_url_credentials_never_reach_the_request_or_message() -> None:
+    p = make_promotion("services/a/overlays/staging", f"{REG}/a={REG}/a:v2",
+                       source_url="https://ci:p@ss@ci.example.com/runs/7")  # fmt: skip
+    assert p.source_url == "https://ci.example.com/runs/7"
+    assert "p@ss" not in p.message() and "ss@" not in p.message()

@@ -17,8 +17,9 @@ from shipyard.vcs.git import GitCache, redact
         ("fatal: unable to access 'https://tok@h/x'", "fatal: unable to access 'https://***@h/x'"),
         ("ssh://git@host/x", "ssh://***@host/x"),
         ("/srv/git/repo.git", "/srv/git/repo.git"),
+        ("https://u:p@ss@h.example/x and https://h2/y", "https://***@h.example/x and https://h2/y"),
     ],
-    ids=["user-password", "token-in-message", "ssh-user", "local-path"],
+    ids=["user-password", "token-in-message", "ssh-user", "local-path", "at-sign-in-password"],
 )
 def test_redact(text: str, want: str) -> None:
     assert redact(text) == want

@@ -17,9 +17,10 @@ from shipyard.clock import Clock, SystemClock
 from shipyard.errors import GitError, NotFoundError, SpecError
 from shipyard.gitops.edit import PolicyRef, apply_setters
 from shipyard.gitops.imagepolicy import TagLister, select_tag
+from shipyard.gitops.kustomize import find_kustomization
 from shipyard.gitops.promotion import Promotion, make_promotion
 from shipyard.store.db import Database, Migration
-from shipyard.vcs.git import GitCache, Identity, PushRejected, Workspace
+from shipyard.vcs.git import GitCache, Identity, PushRejected, Workspace, redact
 
 MIGRATIONS = [
     Migration(
@@ -91,16 +92,27 @@ class Promoter:
         cap = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
         self.clock.sleep(self._rng.uniform(0, cap))
 
-    def _edit(self, ws: Workspace, p: Promotion) -> bool:
-        f = ws.path / p.kustomization_file()
-        if not f.is_file():
-            raise SpecError(f"no kustomization.yaml in {p.path} of {ws.url}", file=p.kustomization_file())
+    def _kustomization(self, ws: Workspace, p: Promotion) -> str:
+        """The overlay's kustomization file (any of the names kustomize accepts), relative to the clone."""
+        root = ws.path.resolve()
+        directory = (root / p.path).resolve()
+        if directory != root and root not in directory.parents:
+            raise SpecError(f"promotion path {p.path!r} leaves the repository (a symlink?)", path="path")
+        kfile = find_kustomization(directory)
+        if kfile is None:
+            raise SpecError(f"no kustomization.yaml in {p.path} of {redact(ws.url)}", file=p.kustomization_file())
+        return p.kustomization_file(kfile.name)
+
+    def _edit(self, ws: Workspace, p: Promotion) -> list[str]:
+        """The files changed by the edit (none when the overlay already has the image)."""
+        rel = self._kustomization(ws, p)
+        f = ws.path / rel
         text = f.read_text(encoding="utf-8")
         new = p.apply(text)
         if new == text:
-            return False
+            return []
         f.write_text(new, encoding="utf-8")
-        return True
+        return [rel]
 
     def promote(self, repo: str, p: Promotion, *, branch: str = "main", pr: bool = False) -> PromotionResult:
         """Commit the promotion to ``branch`` (or, with ``pr``, to its promotion branch plus a request)."""
@@ -108,8 +120,7 @@ class Promoter:
         try:
             if pr:
                 return self._request(ws, repo, branch, p)
-            return self._commit_with_retry(ws, branch, lambda: [p.kustomization_file()] if self._edit(ws, p) else [],
-                                           p.message())  # fmt: skip
+            return self._commit_with_retry(ws, branch, lambda: self._edit(ws, p), p.message())
         finally:
             ws.close()
 
@@ -142,17 +153,26 @@ class Promoter:
 
         def edit() -> list[str]:
             changed: list[str] = []
-            root = ws.path / path
+            repo_root = ws.path.resolve()
+            root = (repo_root / path).resolve()
+            if root != repo_root and repo_root not in root.parents:
+                raise SpecError(f"update path {path!r} leaves the repository", path="spec.update.path")
             if not root.is_dir():
-                raise SpecError(f"update path {path!r} not found in {ws.url}", path="spec.update.path")
+                raise SpecError(f"update path {path!r} not found in {redact(ws.url)}", path="spec.update.path")
             for f in sorted(root.rglob("*")):
-                if f.suffix not in (".yaml", ".yml") or not f.is_file():
+                if (
+                    f.suffix not in (".yaml", ".yml")
+                    or not f.is_file()
+                    or f.is_symlink()
+                    or ".git" in f.relative_to(repo_root).parts
+                ):
+                    # A symlink could point anywhere; the automation only rewrites the repository's own files.
                     continue
                 text = f.read_text(encoding="utf-8")
                 new = apply_setters(text, policies)
                 if new != text:
                     f.write_text(new, encoding="utf-8")
-                    changed.append(str(f.relative_to(ws.path)))
+                    changed.append(str(f.relative_to(repo_root)))
             return changed
 
         ws = self._workspace(repo, branch)
@@ -169,9 +189,10 @@ class Promoter:
         )
         if existing:
             return PromotionResult("requested", existing[0]["head"], 1, p.branch, int(existing[0]["id"]))
-        if not self._edit(ws, p):
+        changed = self._edit(ws, p)
+        if not changed:
             return PromotionResult("unchanged", ws.head(), 1, base)
-        sha = ws.commit_all([p.kustomization_file()], p.message())
+        sha = ws.commit_all(changed, p.message())
         # The promotion branch belongs to this request alone, so replacing a stale one is safe.
         ws.push(f"+HEAD:refs/heads/{p.branch}")
         with self.db.transaction() as conn:
@@ -216,8 +237,8 @@ class Promoter:
                         # The branch conflicts with the new tip: re-apply the edit there instead.
                         ws.git.run("merge", "--abort", check=False)
                         ws.sync()
-                        if self._edit(ws, p):
-                            ws.commit_all([p.kustomization_file()], p.message())
+                        if changed := self._edit(ws, p):
+                            ws.commit_all(changed, p.message())
                 try:
                     ws.push(f"HEAD:refs/heads/{req['base']}")
                 except PushRejected:

@@ -15,7 +15,8 @@ from shipyard.gitops.kustomize.images import parse_set_image_arg
 
 _OVERLAY = re.compile(r"(?:^|/)services/(?P<svc>[^/]+)/overlays/(?P<env>[^/]+)/?$")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_CRED = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+# Userinfo runs to the last "@" before the host: a password may itself contain "@".
+_CRED = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s]*@")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +55,8 @@ class Promotion:
             lines += ["", f"Source-Commit: {self.source_commit}"]
         return "\n".join(lines) + "\n"
 
-    def kustomization_file(self) -> str:
-        return f"{self.path.rstrip('/')}/kustomization.yaml"
+    def kustomization_file(self, name: str = "kustomization.yaml") -> str:
+        return f"{self.path.rstrip('/')}/{name}"
 
     def apply(self, text: str) -> str:
         """The overlay's kustomization after the edit (equal to ``text`` when already promoted)."""
@@ -66,6 +67,10 @@ def make_promotion(
     path: str, image: str, *, service: str = "", env: str = "", source_url: str = "", source_commit: str = ""
 ) -> Promotion:
     """Derive service and environment from a ``services/S/overlays/ENV`` path unless given."""
+    parts = path.replace("\\", "/").split("/")
+    if path.startswith("/") or ".." in parts or not path.strip("/") or ".git" in parts:
+        # The path is joined to a working clone and written to: it must stay inside the repository.
+        raise SpecError(f"promotion path {path!r} must be a relative directory inside the repository", path="path")
     path = path.strip("/")
     m = _OVERLAY.search(path)
     svc = service or (m.group("svc") if m else "")
@@ -77,4 +82,6 @@ def make_promotion(
     if source_commit and not re.fullmatch(r"[0-9a-fA-F]{7,64}", source_commit):
         raise SpecError(f"source commit {source_commit!r} is not a hex SHA", path="sourceCommit")
     parse_set_image_arg(image)  # validate early
+    # Stored with the request and printed by `gitops requests`: credentials are dropped here, once.
+    source_url = _CRED.sub(lambda m: m.group(1), source_url)
     return Promotion(path, image, svc, environment, source_url, source_commit)

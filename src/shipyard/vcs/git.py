@@ -20,7 +20,8 @@ from pathlib import Path
 
 from shipyard.errors import GitError
 
-_CRED = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+# Userinfo runs to the last "@" before the host ("user:p@ss@host" has a password with an "@" in it).
+_CRED = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s'\"]*@")
 # Signs that a push lost a race (the remote moved), as opposed to being refused.
 _RACE = re.compile(
     r"fetch first|non-fast-forward|stale info|cannot lock ref|incorrect old value|failed to update ref|"

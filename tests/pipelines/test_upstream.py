@@ -138,6 +138,12 @@ EXPECTED: dict[str, Row] = {
     "taskruns/propagating_workspaces.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/workspace-with-volumeClaimTemplate.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/using_context_variables.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    # Beyond the table: Secret-backed env, read-only workspace, stepTemplate image from a param, every binding kind
+    # (PVC with subPath, emptyDir with subPath, configMap items, secret data+stringData) with custom mountPaths.
+    "taskruns/secret-env.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    "taskruns/workspace-readonly.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    "taskruns/steptemplate-variable-interop.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    "taskruns/workspace.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     # T3: $(steps.step-x.exitCode.path), /tekton/steps/step-x/exitCode and /tekton/steps/0/exitCode all hold 1.
     "taskruns/ignore-step-error.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
 }

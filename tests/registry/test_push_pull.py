@@ -191,3 +191,13 @@ def test_index_push_and_pull_every_platform(registry: RunningRegistry, tmp_path:
         check=True,
     )
     assert json.loads(raw.stdout)["mediaType"] == OCI_INDEX
+
+
+def test_push_with_a_missing_blob_is_a_clear_error(registry: RunningRegistry, tmp_path: Path) -> None:
+    from shipyard.errors import NotFoundError
+
+    layout = OciLayout(tmp_path / "oci")
+    desc = tiny_image(layout, None, {"gone": b"soon"})
+    layout.blob_path(layout.manifest(desc).layers[0].digest).unlink()
+    with client() as c, pytest.raises(NotFoundError, match="missing from the store"):
+        push_image(c, layout, desc, parse_reference(registry.repo("missing/app", "v1")))

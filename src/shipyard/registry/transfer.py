@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
+from shipyard.errors import NotFoundError
 from shipyard.images.layout import OciLayout
 from shipyard.images.oci import INDEX_TYPES, Descriptor, Index, Manifest
 from shipyard.images.reference import Reference
@@ -73,6 +74,8 @@ def push_image(
     uploaded: list[str] = []
 
     def push_blob(d: Descriptor) -> None:
+        if not layout.has_blob(d.digest):
+            raise NotFoundError(f"cannot push {ref}: blob {d.digest} is missing from the store {layout.root}")
         prog.start(d.digest, d.size)
         src = BlobSource.from_path(layout.blob_path(d.digest))
         sent = client.push_blob(ref, d.digest, src, mount_from=mount_from, progress=_advance(prog, d.digest))

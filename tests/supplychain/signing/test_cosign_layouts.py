@@ -233,3 +233,35 @@ def test_unsigned_image_has_no_signatures(keypair: tuple) -> None:
     store.add_image(REPO, "v1")
     with pytest.raises(NoSignaturesError, match="no signatures found"):
         verify.verify_image(store, f"{REPO}:v1", verify.Verifier(key=pub))
+
+
+def test_bundle_referrer_manifest_bytes_as_cosign_writes_them(keypair: tuple) -> None:
+    """sigstore/cosign pkg/oci/remote/write.go ``WriteReferrer``/``WriteAttestationNewBundleFormat``: Go marshals
+    ``referrerManifest{v1.Manifest, ArtifactType}`` — go-containerregistry pkg/v1/manifest.go field order, descriptor
+    order mediaType/size/digest/annotations/artifactType — and titles the bundle layer ``sha256-<hex>.sigstore.json``.
+    The bytes decide the referrer's digest, so they are written out by hand here."""
+    key, _pub, _pem = keypair
+    store = MemorySignatureStore()
+    digest = store.add_image(REPO, "v1")
+    image_raw, image_mt = store.manifests[(REPO, digest)]
+    result = sign.sign_image(store, f"{REPO}@{digest}", key, now=NOW)
+    raw, _ = store.manifests[(REPO, result.location)]
+    layer_digest = json.loads(raw)["layers"][0]["digest"]
+    bundle = store.blobs[(REPO, layer_digest)]
+    bt = "application/vnd.dev.sigstore.bundle.v0.3+json"
+    expected = (
+        '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'
+        '"config":{"mediaType":"application/vnd.oci.empty.v1+json","size":2,'
+        '"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",'
+        f'"artifactType":"{bt}"}},'
+        f'"layers":[{{"mediaType":"{bt}","size":{len(bundle)},"digest":"{layer_digest}",'
+        f'"annotations":{{"org.opencontainers.image.title":"sha256-{layer_digest[7:]}.sigstore.json"}}}}],'
+        '"annotations":{"dev.sigstore.bundle.content":"dsse-envelope",'
+        '"dev.sigstore.bundle.predicateType":"https://sigstore.dev/cosign/sign/v1",'
+        '"org.opencontainers.image.created":"2026-01-02T03:04:05Z"},'
+        f'"subject":{{"mediaType":"{image_mt}","size":{len(image_raw)},"digest":"{digest}"}},'
+        f'"artifactType":"{bt}"}}'
+    ).encode()
+    assert raw == expected
+    # protojson leaves empty repeated fields out (protobuf-specs Bundle; EmitUnpopulated off).
+    assert "tlogEntries" not in json.loads(bundle)["verificationMaterial"]

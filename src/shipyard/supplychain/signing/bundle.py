@@ -137,6 +137,6 @@ def build_dsse_bundle(
         material = {"certificate": {"rawBytes": base64.b64encode(certificate_der).decode()}}
     else:
         material = {"publicKey": {"hint": key_hint or ""}}
-    material["tlogEntries"] = []
+    # protojson (EmitUnpopulated off) leaves an empty repeated field out: no "tlogEntries": [] here.
     doc = {"mediaType": BUNDLE_V03, "verificationMaterial": material, "dsseEnvelope": envelope.to_bundle_json()}
     return json.dumps(doc, separators=(",", ":")).encode()

@@ -2,7 +2,8 @@
 
 ``WriteAttestationNewBundleFormat``: blobs ``{}`` (empty config) and the bundle JSON, then a manifest pushed by
 digest with ``artifactType`` and config ``artifactType`` = the bundle media type and annotations
-``dev.sigstore.bundle.content`` / ``dev.sigstore.bundle.predicateType`` / ``org.opencontainers.image.created``.
+``dev.sigstore.bundle.content`` / ``dev.sigstore.bundle.predicateType`` / ``org.opencontainers.image.created``,
+the bundle layer annotated ``org.opencontainers.image.title: sha256-<hex>.sigstore.json`` (``WriteReferrer``).
 Discovery (``GetBundles``): the referrers of the image digest, skipping anything that is not a Sigstore bundle.
 """
 
@@ -23,6 +24,7 @@ EMPTY_CONFIG = b"{}"
 ANN_CONTENT = "dev.sigstore.bundle.content"
 ANN_PREDICATE = "dev.sigstore.bundle.predicateType"
 ANN_CREATED = "org.opencontainers.image.created"
+ANN_TITLE = "org.opencontainers.image.title"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,25 +35,38 @@ class Subject:
 
 
 def bundle_manifest(bundle: bytes, subject: Subject, predicate_type: str, *, now: datetime) -> bytes:
+    """The manifest bytes cosign 3 pushes: go-containerregistry ``v1.Manifest`` fields in struct order
+    (schemaVersion, mediaType, config, layers, annotations, subject) then cosign's ``artifactType``; descriptors in
+    ``v1.Descriptor`` order (mediaType, size, digest, annotations, artifactType); the bundle layer titled
+    ``sha256-<hex>.sigstore.json`` (``WriteReferrer``)."""
+    layer_digest = sha256(bundle)
+    alg, _, hexd = layer_digest.partition(":")
     doc = {
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
-        "artifactType": BUNDLE_V03,
         "config": {
             "mediaType": EMPTY_CONFIG_TYPE,
-            "artifactType": BUNDLE_V03,
-            "digest": sha256(EMPTY_CONFIG),
             "size": len(EMPTY_CONFIG),
+            "digest": sha256(EMPTY_CONFIG),
+            "artifactType": BUNDLE_V03,
         },
-        "layers": [{"mediaType": BUNDLE_V03, "digest": sha256(bundle), "size": len(bundle)}],
+        "layers": [
+            {
+                "mediaType": BUNDLE_V03,
+                "size": len(bundle),
+                "digest": layer_digest,
+                "annotations": {ANN_TITLE: f"{alg}-{hexd}.sigstore.json"},
+            }
+        ],
         "annotations": {
             ANN_CONTENT: "dsse-envelope",
             ANN_PREDICATE: predicate_type,
             ANN_CREATED: now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
-        "subject": {"mediaType": subject.media_type, "digest": subject.digest, "size": subject.size},
+        "subject": {"mediaType": subject.media_type, "size": subject.size, "digest": subject.digest},
+        "artifactType": BUNDLE_V03,
     }
-    return gojson.marshal(doc)
+    return gojson.marshal(doc, sort_maps=False)
 
 
 def attach_bundle(

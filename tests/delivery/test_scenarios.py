@@ -86,7 +86,7 @@ def test_A4_abort_retry_auto_resume() -> None:
     msgs = [(e.reason, e.message) for e in b.events]
     wanted = [
         ("RolloutStepCompleted", "Rollout step 1/2 completed (setWeight: 50)"),
-        ("RolloutPaused", "Rollout is paused"),
+        ("RolloutPaused", "Rollout is paused (CanaryPauseStep)"),
         ("RolloutAborted", "Rollout aborted update to revision 2"),
         ("RolloutStepCompleted", "Rollout step 2/2 completed (pause: 3s)"),
         ("RolloutResumed", "Rollout is resumed"),

@@ -58,7 +58,6 @@ def reconcile_canary(ctx: Ctx) -> None:
         if step.pause is not None:
             ctx.remove_pause("CanaryPauseStep")
             st["controllerPause"] = False
-            ctx.plan.event("RolloutResumed", "Rollout is resumed")
         ctx.plan.wake(ctx.now)
         return
     _full_promote(ctx)

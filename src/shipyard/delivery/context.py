@@ -95,7 +95,6 @@ class Ctx:
         if not self.has_pause(reason):
             self.st["pauseConditions"] = [*self.pauses(), {"reason": reason, "startTime": _stamp(self.now)}]
             self.st["controllerPause"] = True
-            self.plan.event("RolloutPaused", "Rollout is paused")
 
     def remove_pause(self, reason: str) -> None:
         remaining = [p for p in self.pauses() if p.get("reason") != reason]

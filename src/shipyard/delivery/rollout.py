@@ -54,11 +54,14 @@ def plan_rollout(
         )
         plan.create_rs.append(new)
         views = [*views, new]
+        # createDesiredReplicaSet: setRolloutRevision ("RolloutUpdated") fires before the NewReplicaSetCreated event
+        plan.event("RolloutUpdated", f"Rollout updated to revision {new.revision}")
         plan.event("NewReplicaSetCreated", f"Created ReplicaSet {new.name} (revision {new.revision})")
     elif new.revision < top and st.get("currentPodHash") != pod_hash:
         # an older template came back (undo): it becomes the newest revision, as Argo re-annotates it
         new.revision = top + 1
         plan.annotate.setdefault(new.name, {})["rollout.argoproj.io/revision"] = str(new.revision)
+        plan.event("RolloutUpdated", f"Rollout updated to revision {new.revision}")
     stable = next((r for r in views if st.get("stableRS") and r.pod_hash == st.get("stableRS")), None)
     ctx = Ctx(ro=ro, st=st, rss=views, runs=list(runs), now=now, plan=plan, new=new, stable=stable)
     _new_revision(ctx)
@@ -80,7 +83,29 @@ def plan_rollout(
         cond = get_condition(st, "Progressing")
         if cond is not None and cond.get("status") == "True":
             touch_progress(st, str(cond["reason"]), str(cond.get("message", "")), now)
+    if not (status or {}).get("stableRS") and st.get("stableRS") == new.pod_hash:
+        # promoteStable with reason "Initial deploy", at the end of the first reconcile (AR:rollout/sync.go)
+        plan.event(
+            "RolloutCompleted", f"Rollout completed update to revision {new.revision} ({new.pod_hash}): Initial deploy"
+        )
+    _state_change_events(plan, (status or {}).get("pauseConditions"), st)
     return plan
+
+
+def _state_change_events(plan: Plan, before: Any, st: dict[str, Any]) -> None:
+    """Events Argo sends when it persists the status (``AR:rollout/sync.go`` calculateRolloutConditions, then
+    sendStateChangeEvents): RolloutAborted comes after this reconcile's scaling; RolloutPaused names the first
+    pause reason and fires when pauseConditions become non-empty; RolloutResumed when they empty, unless aborted.
+    A CLI promote that clears pauseConditions itself therefore produces no RolloutResumed."""
+    aborted = [e for e in plan.events if e.reason == ROLLOUT_ABORTED]
+    plan.events[:] = [e for e in plan.events if e.reason != ROLLOUT_ABORTED] + aborted
+    now_pauses = st.get("pauseConditions") or []
+    if bool(before) == bool(now_pauses):
+        return
+    if now_pauses:
+        plan.event("RolloutPaused", f"Rollout is paused ({now_pauses[0].get('reason', '')})")
+    elif not st.get("abortedAt"):
+        plan.event("RolloutResumed", "Rollout is resumed")
 
 
 def _progress_signature(st: dict[str, Any]) -> tuple[Any, ...]:
@@ -107,7 +132,6 @@ def _new_revision(ctx: Ctx) -> None:
     if not template_changed and st.get("currentStepHash", sh) == sh:
         st["currentStepHash"] = sh
         return
-    first = not st.get("currentPodHash")
     for key in ("pauseConditions", "abortedAt", "abortDetail"):
         st.pop(key, None)
     st.update(
@@ -121,8 +145,6 @@ def _new_revision(ctx: Ctx) -> None:
     for sec in ("canary", "blueGreen"):
         if isinstance(st.get(sec), dict):
             st[sec] = {k: v for k, v in st[sec].items() if k in ("weights", "activeSelector", "previewSelector")}
-    if template_changed and not first:
-        ctx.plan.event("RolloutUpdated", f"Rollout updated to revision {ctx.new.revision}")
     if template_changed:
         touch_progress(st, "ReplicaSetUpdated", f'ReplicaSet "{ctx.new.name}" is progressing.', ctx.now)
     if ctx.stable is not None and ctx.stable.pod_hash == ctx.new.pod_hash and ctx.steps:

@@ -144,10 +144,11 @@ def _after_switch(ctx: Ctx) -> None:
         if run.phase != "Successful":
             return
     old = ctx.stable
+    # shouldFullPromote decides the reason before promoteStable clears promoteFull (AR:rollout/sync.go)
+    reason = "Full promotion requested" if st.get("promoteFull") else "Completed blue-green update"
     st["stableRS"] = ctx.new.pod_hash
     st["promoteFull"] = False
     st.get("blueGreen", {}).pop("scaleUpPreviewCheckPoint", None)
-    reason = "Full promotion requested" if st.get("promoteFull") else "Completed blue-green update"
     ctx.plan.event(
         "RolloutCompleted", f"Rollout completed update to revision {ctx.new.revision} ({ctx.new.pod_hash}): {reason}"
     )

@@ -1,0 +1,90 @@
+"""Rollout events in Argo's order and wording, checked against the upstream e2e event list and the code that
+emits them (``AR:rollout/sync.go`` sendStateChangeEvents/promoteStable/calculateRolloutConditions,
+``AR:rollout/replicaset.go`` createDesiredReplicaSet)."""
+
+from __future__ import annotations
+
+from shipyard.testing.rollouts import RolloutBench
+from tests.delivery.test_scenarios import bg, healthy, rollout, service, update
+
+
+def test_abort_retry_events_match_upstream_e2e_sequence() -> None:
+    """AR:test/e2e/functional_test.go TestRolloutAbortRetryPromote ExpectRolloutEvents, less the two events
+    shipyard does not send (RolloutAddedToInformer is informer plumbing; RolloutNotCompleted is not modelled)."""
+    b = RolloutBench()
+    healthy(b, rollout(canary={"steps": [{"setWeight": 50}, {"pause": {"duration": "3s"}}]}))
+    update(b)
+    b.advance(1.5)
+    b.act("r", "abort")
+    b.settle()
+    b.act("r", "retry")
+    b.advance(1.5)
+    b.advance(4)
+    by_rev = {
+        int(rs["metadata"]["annotations"]["rollout.argoproj.io/revision"]): rs["metadata"]["name"]
+        for rs in b.cluster.list("apps/ReplicaSet", "default")
+    }
+    rs1, rs2 = by_rev[1], by_rev[2]
+    h1, h2 = rs1.removeprefix("r-"), rs2.removeprefix("r-")
+    assert [(e.reason, e.message) for e in b.events] == [
+        ("RolloutUpdated", "Rollout updated to revision 1"),
+        ("NewReplicaSetCreated", f"Created ReplicaSet {rs1} (revision 1)"),
+        ("ScalingReplicaSet", f"Scaled up ReplicaSet {rs1} (revision 1) from 0 to 1"),
+        ("RolloutCompleted", f"Rollout completed update to revision 1 ({h1}): Initial deploy"),
+        ("RolloutUpdated", "Rollout updated to revision 2"),
+        ("NewReplicaSetCreated", f"Created ReplicaSet {rs2} (revision 2)"),
+        ("ScalingReplicaSet", f"Scaled up ReplicaSet {rs2} (revision 2) from 0 to 1"),
+        ("RolloutStepCompleted", "Rollout step 1/2 completed (setWeight: 50)"),
+        ("RolloutPaused", "Rollout is paused (CanaryPauseStep)"),
+        ("ScalingReplicaSet", f"Scaled down ReplicaSet {rs2} (revision 2) from 1 to 0"),
+        ("RolloutAborted", "Rollout aborted update to revision 2"),
+        ("ScalingReplicaSet", f"Scaled up ReplicaSet {rs2} (revision 2) from 0 to 1"),
+        ("RolloutStepCompleted", "Rollout step 1/2 completed (setWeight: 50)"),
+        ("RolloutPaused", "Rollout is paused (CanaryPauseStep)"),
+        ("RolloutStepCompleted", "Rollout step 2/2 completed (pause: 3s)"),
+        ("RolloutResumed", "Rollout is resumed"),
+        ("ScalingReplicaSet", f"Scaled down ReplicaSet {rs1} (revision 1) from 1 to 0"),
+        ("RolloutCompleted", f"Rollout completed update to revision 2 ({h2}): Completed all 2 canary steps"),
+    ]
+
+
+def test_promote_of_indefinite_pause_sends_no_resumed_event() -> None:
+    """The CLI promote clears status.pauseConditions itself, so the controller never sees them go from set to
+    empty and sendStateChangeEvents stays quiet (AR:rollout/sync.go, AR:pkg/kubectl-argo-rollouts/cmd/promote)."""
+    b = RolloutBench()
+    healthy(b, rollout(replicas=2, canary={"steps": [{"setWeight": 50}, {"pause": {}}]}))
+    update(b)
+    b.advance(2)
+    assert b.status("r")["message"] == "CanaryPauseStep"
+    b.events.clear()
+    b.act("r", "promote")
+    b.advance(3)
+    reasons = [e.reason for e in b.events]
+    assert b.status("r")["phase"] == "Healthy"
+    assert "RolloutStepCompleted" in reasons and "RolloutResumed" not in reasons
+
+
+def test_blue_green_pause_event_names_bluegreen_pause() -> None:
+    """RolloutPaused names the first pause condition (AR:rollout/sync.go sendStateChangeEvents)."""
+    b = RolloutBench()
+    b.apply(service("r-active"), service("r-preview"))
+    healthy(b, rollout(replicas=1, blue_green=bg(autoPromotionEnabled=False)))
+    update(b)
+    b.advance(3)
+    assert ("RolloutPaused", "Rollout is paused (BlueGreenPause)") in [(e.reason, e.message) for e in b.events]
+
+
+def test_blue_green_promote_full_completes_with_full_promotion_reason() -> None:
+    """shouldFullPromote returns "Full promotion requested" before promoteStable clears promoteFull
+    (AR:rollout/sync.go); the reason used to read "Completed blue-green update"."""
+    b = RolloutBench()
+    b.apply(service("r-active"), service("r-preview"))
+    healthy(b, rollout(replicas=1, blue_green=bg(autoPromotionEnabled=False)))
+    update(b)
+    b.advance(3)
+    b.act("r", "promote", full=True)
+    b.advance(3)
+    st = b.status("r")
+    assert st["phase"] == "Healthy"
+    completed = [e.message for e in b.events if e.reason == "RolloutCompleted"]
+    assert completed[-1] == f"Rollout completed update to revision 2 ({st['currentPodHash']}): Full promotion requested"

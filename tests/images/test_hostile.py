@@ -176,3 +176,21 @@ def test_dockerignore_patterns(tmp_path: Path, ignore: str, kept: list[str]) -> 
     for f in ("a", "b.log", "d/x.log", "d/y.txt"):
         (ctx / f).write_text(f)
     assert BuildContext(ctx, ignore).files() == kept
+
+
+def test_build_io_failures_are_clean_errors(tmp_path: Path) -> None:
+    from shipyard.errors import ExecutionError
+
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "dangling").symlink_to("nowhere")  # copied as a link, never followed
+    (ctx / "ok").write_text("x")
+    layout = OciLayout(tmp_path / "oci")
+    result = Builder(layout).build(BuildRequest(context=ctx, dockerfile_text="FROM scratch\nCOPY ok dangling /d/\n"))
+    assert result.digest.startswith("sha256:")
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    with pytest.raises(ExecutionError, match="no scratch space"):
+        Builder(layout).build(
+            BuildRequest(context=ctx, dockerfile_text="FROM scratch\nCOPY ok /d/\n", workdir=blocker / "sub")
+        )

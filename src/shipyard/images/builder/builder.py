@@ -96,8 +96,13 @@ class Builder:
         df = load_dockerfile(req.dockerfile_text, req.dockerfile_name)
         scratch_parent = req.workdir or (self.layout.root / "tmp")
         ctx = BuildContext(req.context, req.ignore_text, exclude=(self.layout.root, scratch_parent))
-        scratch_parent.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(dir=scratch_parent, prefix="build-"))
+        try:
+            scratch_parent.mkdir(parents=True, exist_ok=True)
+            scratch = Path(tempfile.mkdtemp(dir=scratch_parent, prefix="build-"))
+        except OSError as exc:
+            raise ExecutionError(
+                f"build of {req.dockerfile_name} failed: no scratch space in {scratch_parent}: {exc}"
+            ) from exc
         meta_name = "stat-" + hashlib.sha256(str(ctx.root).encode()).hexdigest()[:16] + ".json"
         loaded = self.layout.load_meta(meta_name)
         stat_cache: dict[str, list[object]] = loaded if isinstance(loaded, dict) else {}
@@ -106,6 +111,8 @@ class Builder:
             images: list[tuple[Descriptor, str]] = []
             for platform in req.platforms:
                 images.append(self._build_platform(df, ctx, req, platform, scratch, steps, stat_cache))
+        except OSError as exc:  # unreadable context files, a full disk: say so, do not leak a traceback
+            raise ExecutionError(f"build of {req.dockerfile_name} failed: {exc}") from exc
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
             self.layout.save_meta(meta_name, stat_cache)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from shipyard.errors import SpecError
+from shipyard.errors import ExecutionError, SpecError
 from shipyard.images.builder.builder import rfc3339
 from shipyard.images.builder.tarlayer import LayerWriter, add_tree
 from shipyard.images.layout import OciLayout
@@ -28,8 +28,11 @@ def import_rootfs(
     if not directory.is_dir():
         raise SpecError(f"{directory} is not a directory", path="import-rootfs")
     writer = LayerWriter(layout, epoch=epoch)
-    add_tree(writer, directory)
-    layer = writer.finish()
+    try:
+        add_tree(writer, directory)
+        layer = writer.finish()
+    except OSError as exc:
+        raise ExecutionError(f"cannot import {directory}: {exc}") from exc
     image: dict[str, Any] = {"created": rfc3339(epoch), "architecture": platform.architecture, "os": platform.os}
     if platform.variant:
         image["variant"] = platform.variant

@@ -140,3 +140,20 @@ def test_argocd_application_model() -> None:
     assert spec.automated and spec.prune and spec.self_heal and spec.retry_limit == 3 and spec.retry_backoff == 10
     assert spec.images == ("my-app=gcr.io/x/my-app:0.1",) and spec.kustomize == {"namePrefix": "p-"}
     assert spec.ignore[0].json_pointers == ("/spec/replicas",)
+
+
+@pytest.mark.parametrize(
+    ("obj", "want"),
+    [
+        ({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"generation": 3},
+          "status": {"observedGeneration": "3", "phase": "Healthy"}}, Health.Healthy),
+        ({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"generation": 3},
+          "status": {"observedGeneration": "7b9f8d", "phase": "Healthy"}}, Health.Progressing),
+        ({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"generation": 1},
+          "spec": {"replicas": "two"}, "status": {"observedGeneration": 1}}, Health.Unknown),
+    ],
+    ids=["rollout-string-observedGeneration", "rollout-hash-observedGeneration-not-observed",
+         "malformed-live-object-is-Unknown-not-a-crash"],
+)  # fmt: skip
+def test_health_of_odd_live_objects(obj: dict[str, Any], want: Health) -> None:
+    assert resource_health(obj).status is want

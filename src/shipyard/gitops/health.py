@@ -39,10 +39,22 @@ def _cond(status: dict[str, Any], ctype: str) -> dict[str, Any] | None:
     return None
 
 
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
 def _observed(obj: dict[str, Any]) -> bool:
+    """``status.observedGeneration`` has caught up with ``metadata.generation``. Argo Rollouts writes it as a
+    string (older releases as a pod-template hash, which never counts as observed here)."""
     gen = (obj.get("metadata") or {}).get("generation")
     seen = (obj.get("status") or {}).get("observedGeneration")
-    return gen is None or (seen is not None and int(seen) >= int(gen))
+    if gen is None:
+        return True
+    g, s = _int(gen), _int(seen) if seen is not None else None
+    return g is not None and s is not None and s >= g
 
 
 def _deployment(obj: dict[str, Any]) -> HealthResult:
@@ -195,7 +207,13 @@ def resource_health(obj: dict[str, Any] | None) -> HealthResult:
     api = str(obj.get("apiVersion", ""))
     group = api.rsplit("/", 1)[0] if "/" in api else ""
     check = _CHECKS.get(f"{group}/{obj.get('kind')}")
-    return check(obj) if check else HealthResult(Health.Healthy)
+    if check is None:
+        return HealthResult(Health.Healthy)
+    try:
+        return check(obj)
+    except (ValueError, TypeError, AttributeError) as exc:
+        # A live object someone wrote by hand (replicas: "two", conditions: [1]) must not stop the agent.
+        return HealthResult(Health.Unknown, f"cannot assess health: malformed {obj.get('kind')}: {exc}")
 
 
 def roll_up(results: Iterable[tuple[HealthResult, bool]]) -> Health:

@@ -344,3 +344,34 @@ def test_poll_loop_and_webhook_poke(env: Any) -> None:
     assert agent.poke("https://elsewhere.example/x.git") == []
     image = cluster.get("apps/Deployment", "staging", "order-service")["spec"]["template"]["spec"]["containers"][0]
     assert image["image"] == "registry.local/order-service:v9"
+
+
+@pytest.mark.integration
+def test_an_object_another_app_took_over_is_not_pruned(env: Any) -> None:
+    """Argo CD decides ownership by the tracking annotation: once another app's id is on an object, this app's
+    inventory no longer covers it, so removing it from this app's source does not delete it."""
+    repo, agent, cluster, _, _ = env
+    seed(repo)
+    agent.create_app(app(repo))
+    agent.reconcile("order-service-staging")
+    cm = cluster.get("ConfigMap", "staging", "flags")
+    assert cm is not None
+    cm["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = "other-app:/ConfigMap:staging/flags"
+    cluster.apply(cm)
+    seed(repo, with_config=False)
+    st = agent.reconcile("order-service-staging")
+    assert st["sync"]["status"] == "Synced"
+    assert cluster.get("ConfigMap", "staging", "flags") is not None
+    assert all(r["kind"] != "ConfigMap" for r in st["resources"])
+
+
+@pytest.mark.integration
+def test_reconcile_and_manual_sync_are_idempotent(env: Any) -> None:
+    repo, agent, cluster, _, _ = env
+    seed(repo)
+    agent.create_app(app(repo))
+    assert agent.reconcile("order-service-staging")["sync"]["status"] == "Synced"
+    rv = cluster.resource_version()
+    assert agent.reconcile("order-service-staging")["sync"]["status"] == "Synced"
+    assert agent.sync("order-service-staging")["operationState"]["phase"] == "Succeeded"
+    assert cluster.resource_version() == rv, "a synced app writes nothing"

@@ -23,12 +23,16 @@ from shipyard.controllers.sync_metrics import SyncMetrics
 from shipyard.controllers.sync_store import AppStore
 from shipyard.errors import NotFoundError, ShipyardError
 from shipyard.gitops.app import AppSpec
-from shipyard.gitops.diff import Key, SyncStatus, compare, key_of
+from shipyard.gitops.diff import TRACKING, Key, SyncStatus, compare, key_of
 from shipyard.gitops.health import Health, resource_health, roll_up
-from shipyard.gitops.plan import Op, history_entry, plan_sync, prepare, trim_history
+from shipyard.gitops.plan import Op, history_entry, plan_sync, prepare, tracking_id, trim_history
 from shipyard.gitops.render import render_app
 from shipyard.store.db import Database
 from shipyard.vcs.git import GitCache, resolve_and_export
+
+
+def _annotation(obj: dict[str, Any], name: str) -> Any:
+    return ((obj.get("metadata") or {}).get("annotations") or {}).get(name)
 
 
 def _ck(k: Key) -> tuple[str, str, str]:
@@ -170,7 +174,13 @@ class SyncAgent:
             self.metrics.observe(app, status, self.clock.monotonic() - start)
             return status
         keys = {key_of(d) for d in desired} | inventory
-        sync_status, diffs = compare(desired, self._live(keys), inventory, app.ignore)
+        live = self._live(keys)
+        # An inventory entry whose live object now carries another app's tracking id is no longer ours: Argo CD
+        # decides ownership by the annotation, so it is neither shown nor pruned (another app took it over).
+        inventory = {
+            k for k in inventory if k not in live or _annotation(live[k], TRACKING) in (None, tracking_id(app.name, k))
+        }
+        sync_status, diffs = compare(desired, live, inventory, app.ignore)
         if manual or self._should_auto_sync(app, sync_status, op, sha, desired):
             status, inventory, history = self._sync(app, status, history, diffs, inventory, sha, prune, op)
             sync_status, diffs = compare(desired, self._live(keys), inventory, app.ignore)

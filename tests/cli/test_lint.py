@@ -92,3 +92,23 @@ def test_unknown_kind_and_the_whole_corpus(tmp_path: Path) -> None:
     ok = _lint(SHARED / "corpus" / "tekton")
     assert ok.returncode == 0, ok.stderr
     assert "35 resources OK" in ok.stdout
+
+
+def test_a_bad_param_value_does_not_hide_the_other_problems(tmp_path: Path) -> None:
+    """Every problem at once (STYLE.md 5): a wrong-typed ParamValue (one message, as Tekton's ParamValue
+    UnmarshalJSON gives one) must not stop the checks of the steps (duration, duplicate step names)."""
+    f = tmp_path / "tr.yaml"
+    f.write_text(
+        "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata:\n  name: x\nspec:\n  taskSpec:\n    steps:\n"
+        "    - name: a\n      image: alpine\n      timeout: banana\n    - name: a\n      image: [1]\n"
+        "  params:\n  - name: p\n    value: {a: [1]}\n"
+    )
+    proc = _lint(f)
+    assert proc.returncode == 1
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith(str(f))]
+    assert lines == [
+        f'{f}:10 spec.taskSpec.steps[0].timeout: time: invalid duration "banana"',
+        f'{f}:11 spec.taskSpec.steps[1].name: duplicate step name "a"',
+        f"{f}:12 spec.taskSpec.steps[1].image: Input should be a valid string",
+        f"{f}:15 spec.params[0].value: must be a string, an array of strings or an object whose values are strings",
+    ]

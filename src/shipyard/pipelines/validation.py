@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from shipyard.errors import FieldIssue
 from shipyard.pipelines import dag
 from shipyard.pipelines.substitution import references, split_ref
 from shipyard.resources.durations import parse_duration
@@ -62,6 +63,7 @@ def check(doc: Document, issues: Issues) -> BaseModel | None:
         obj = _lenient(model, doc.data)
         if obj is None:
             return None
+    issues.items[before:] = _merge_param_value_issues(issues.items[before:])
     schema_paths = {i.path for i in issues.items[before:]}
     semantic_from = len(issues)
     _semantic(obj, kind, issues)
@@ -70,6 +72,25 @@ def check(doc: Document, issues: Issues) -> BaseModel | None:
     del issues.items[before:]
     issues.items.extend(sorted(found, key=lambda i: (i.line or 0, i.path)))
     return obj if len(issues) == before else None
+
+
+# pydantic reports a bad ParamValue once per member of the union (``value.str``, ``value.list[str]``,
+# ``value.dict[str,str].a``); Tekton's ParamValue.UnmarshalJSON says it once.
+_UNION_MEMBER = re.compile(r"^(?P<field>.*?)\.(?:str|list\[str\]|dict\[str,str\])(?:[.\[].*)?$")
+PARAM_VALUE_TYPES = "must be a string, an array of strings or an object whose values are strings"
+
+
+def _merge_param_value_issues(items: list[FieldIssue]) -> list[FieldIssue]:
+    out: list[FieldIssue] = []
+    seen: set[str] = set()
+    for item in items:
+        m = _UNION_MEMBER.match(item.path)
+        if m is None:
+            out.append(item)
+        elif m["field"] not in seen:
+            seen.add(m["field"])
+            out.append(FieldIssue(message=PARAM_VALUE_TYPES, file=item.file, line=item.line, path=m["field"]))
+    return out
 
 
 def _semantic(obj: Any, kind: str, issues: Issues) -> None:
@@ -116,16 +137,27 @@ def _lenient(model: type[BaseModel], data: Any) -> Any:
 
 
 def _drop(data: Any, loc: list[str | int]) -> bool:
-    """Delete the deepest existing mapping key along ``loc`` (list items are kept, so indexes stay right)."""
-    node, parent, key = data, None, None
+    """Delete the deepest existing mapping key along ``loc`` (list items are kept, so indexes stay right).
+
+    When ``loc`` ends on a list item (a required field of it was already dropped, say ``params[0].value``), the
+    mapping key holding that list goes instead, so the rest of the document is still checked."""
+    node: Any = data
+    parent: dict[Any, Any] | None = None
+    key: Any = None
+    outer: tuple[dict[Any, Any], Any] | None = None  # the last mapping key passed on the way down
+    whole = True
     for part in loc:
         if isinstance(node, dict) and part in node:
             parent, key, node = node, part, node[part]
+            outer = (parent, key)
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             parent, key, node = None, None, node[part]
         else:
+            whole = False
             break
-    if isinstance(parent, dict) and key in parent:
+    if whole and parent is None and outer is not None:
+        parent, key = outer
+    if parent is not None and key in parent:
         del parent[key]
         return True
     return False

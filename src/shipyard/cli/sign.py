@@ -1,13 +1,13 @@
 """``shipyard sign generate-key-pair|sign|verify|attest|verify-attestation`` with cosign's flags and output.
 
-The password comes from ``COSIGN_PASSWORD`` (empty is allowed) or a prompt. ``verify`` prints the verified
-payloads as a JSON array (stdout) after cosign's check list (stderr); ``verify-attestation`` prints one DSSE
-envelope per line, so ``jq '.payload | @base64d | fromjson | .predicate'`` works as with cosign.
+The password comes from ``COSIGN_PASSWORD`` (empty is allowed) or a prompt. As cosign does, the check list goes
+to stderr and the results to stdout: ``verify`` prints an empty line then the verified payloads as one JSON array
+(Go ``json.Marshal``); ``verify-attestation`` prints one DSSE envelope per line, so
+``jq '.payload | @base64d | fromjson | .predicate'`` works as with cosign.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -32,7 +32,8 @@ from shipyard.cli.sign_options import (
 )
 from shipyard.errors import SpecError
 from shipyard.store.files import atomic_write_bytes
-from shipyard.supplychain.signing import certs, keys, sign, statements, verify
+from shipyard.supplychain.signing import certs, gojson, keys, sign, statements, verify
+from shipyard.supplychain.signing.imageref import parse_image
 from shipyard.supplychain.signing.trustroot import load_trusted_root
 
 app = typer.Typer(name="sign", help="Cosign-compatible image signatures and attestations.", no_args_is_help=True)
@@ -168,17 +169,27 @@ IgnoreTlogOpt = Annotated[
 ]
 
 
-def _checks(ref: str, keyed: bool) -> None:
-    how = (
-        "The signatures were verified against the specified public key"
-        if keyed
-        else "The code-signing certificate was verified using trusted certificate authority certificates"
-    )
-    err_console.print(
-        f"\nVerification for {ref} --\nThe following checks were performed on each of these signatures:\n"
-        f"  - The cosign claims were validated\n  - {how}",
-        markup=False,
-    )
+def _cosign_name(image: str) -> str:
+    """go-containerregistry ``Reference.Name()`` of what the user typed: ``index.docker.io`` for Docker Hub and
+    the tag (``latest`` by default) or the digest — what ``cosign verify`` names in its header."""
+    ref = parse_image(image)
+    registry = "index.docker.io" if ref.registry == "docker.io" else ref.registry
+    return f"{registry}/{ref.path}" + (f"@{ref.digest}" if ref.digest else f":{ref.tag}")
+
+
+def _checks(ref: str, keyed: bool, annotations: bool, found: list[verify.Verified]) -> None:
+    """cosign ``PrintVerificationHeader`` (cmd/cosign/cli/verify/verify.go), on stderr like ``ui.Infof``."""
+    lines = [f"\nVerification for {ref} --", "The following checks were performed on each of these signatures:"]
+    if annotations:
+        lines.append("  - The specified annotations were verified.")
+    lines.append("  - The cosign claims were validated")
+    if found and all(f.tlog_verified for f in found):
+        lines.append("  - Existence of the claims in the transparency log was verified offline")
+    if keyed:
+        lines.append("  - The signatures were verified against the specified public key")
+    else:
+        lines.append("  - The code-signing certificate was verified using trusted certificate authority certificates")
+    err_console.print("\n".join(lines), markup=False, soft_wrap=True)
 
 
 @app.command("verify")
@@ -209,9 +220,10 @@ def verify_cmd(
         insecure_ignore_sct,
         flag_bool(insecure_ignore_tlog, "--insecure-ignore-tlog"),
     )
-    ref, found = verify.verify_image(registry_store(insecure), image, v)
-    _checks(str(ref), key is not None)
-    typer.echo(json.dumps([verify.cosign_output(f) for f in found], separators=(",", ":")))
+    _ref, found = verify.verify_image(registry_store(insecure), image, v)
+    _checks(_cosign_name(image), key is not None, bool(v.annotations), found)
+    # PrintVerification's default (json) output: fmt.Printf("\n%s\n", json.Marshal(payloads)).
+    typer.echo("\n" + gojson.marshal([verify.cosign_output(f) for f in found]).decode())
 
 
 @app.command("verify-attestation")
@@ -243,7 +255,15 @@ def verify_attestation_cmd(
         flag_bool(insecure_ignore_tlog, "--insecure-ignore-tlog"),
     )
     uri = statements.predicate_type_uri(type_) if type_ else None
-    ref, found = verify.verify_attestations(registry_store(insecure), image, v, predicate_type=uri)
-    _checks(str(ref), key is not None)
+    _ref, found = verify.verify_attestations(registry_store(insecure), image, v, predicate_type=uri)
+    # verify_attestation.go: the header names the image as typed; PrintVerification(..., "text") then prints each
+    # certificate's subject/issuer on stderr and each envelope on its own stdout line.
+    _checks(image, key is not None, False, found)
     for f in found:
-        typer.echo(json.dumps(f.envelope, separators=(",", ":")))
+        if f.certificate is not None:
+            sans = certs.san_values(f.certificate)
+            err_console.print(f"Certificate subject: {sans[0] if sans else ''}", markup=False, soft_wrap=True)
+            issuer = certs.issuer_of(f.certificate)
+            if issuer:
+                err_console.print(f"Certificate issuer URL: {issuer}", markup=False, soft_wrap=True)
+        typer.echo(gojson.marshal(f.envelope).decode())

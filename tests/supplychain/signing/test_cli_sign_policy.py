@@ -72,7 +72,17 @@ def test_cli_sign_verify_attest(registry: RunningRegistry, tmp_path: Path, fmt: 
 
     verified = run(["sign", "verify", "--key", "cosign.pub", "-a", "run=7", image], tmp_path)
     assert verified.returncode == 0, verified.stderr
-    assert "The signatures were verified against the specified public key" in verified.stderr
+    # cosign cmd/cosign/cli/verify/verify.go: PrintVerificationHeader on stderr (ui.Infof), then
+    # PrintVerification's default output fmt.Printf("\n%s\n", json.Marshal(payloads)) on stdout.
+    assert verified.stderr.splitlines()[-6:] == [
+        "",
+        f"Verification for {image} --",
+        "The following checks were performed on each of these signatures:",
+        "  - The specified annotations were verified.",
+        "  - The cosign claims were validated",
+        "  - The signatures were verified against the specified public key",
+    ]
+    assert verified.stdout.startswith("\n[{") and verified.stdout.endswith("}]\n")
     (payload,) = json.loads(verified.stdout)
     if fmt == "false":
         assert payload["critical"]["image"]["docker-manifest-digest"] == digest and payload["optional"] == {"run": "7"}
@@ -98,6 +108,8 @@ def test_cli_sign_verify_attest(registry: RunningRegistry, tmp_path: Path, fmt: 
     assert attested.returncode == 0, attested.stderr
     out = run(["sign", "verify-attestation", "--key", "cosign.pub", "--type", "spdxjson", image], tmp_path)
     assert out.returncode == 0, out.stderr
+    assert f"Verification for {image} --" in out.stderr and "specified annotations" not in out.stderr
+    assert not out.stdout.startswith("\n")  # verify_attestation.go prints with "text": fmt.Println(payload)
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 1
     # jq '.payload | @base64d | fromjson | .predicate'
@@ -205,3 +217,18 @@ def test_cli_policy_check_seed_policy_with_demo_key(registry: RunningRegistry, t
         "check-image-signature" in view["containers"][0]["policy"]
         and "no signatures found" in view["containers"][0]["message"]
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("ubuntu", "index.docker.io/library/ubuntu:latest"),
+        ("ghcr.io/acme/app:v1", "ghcr.io/acme/app:v1"),
+        ("docker.io/acme/app@sha256:" + "a" * 64, "index.docker.io/acme/app@sha256:" + "a" * 64),
+    ],
+    ids=["go-containerregistry Tag.Name default tag", "tag kept", "Digest.Name with index.docker.io"],
+)
+def test_verify_header_names_the_reference_as_cosign(typed: str, name: str) -> None:
+    from shipyard.cli.sign import _cosign_name
+
+    assert _cosign_name(typed) == name

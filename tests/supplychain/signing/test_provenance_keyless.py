@@ -87,6 +87,8 @@ def test_keyless_legacy_signature_verifies(world: tuple) -> None:
     digest = fake.sign_legacy(store, f"{REPO}:v1", identity=WORKFLOW, issuer=GHA, at=T0)
     ref, found = verify.verify_image(store, f"{REPO}:v1", _verifier(fake))
     assert ref.digest == digest and found[0].certificate is not None
+    # cosign PrintVerificationHeader says "verified offline" when the Rekor bundle was checked (bundleVerified).
+    assert found[0].tlog_verified
     printed = verify.cosign_output(found[0])  # cosign verify's augmented optional section
     assert printed["optional"] == {"Subject": WORKFLOW, "Issuer": GHA, "1.3.6.1.4.1.57264.1.1": GHA}
 
@@ -149,9 +151,11 @@ def test_key_signed_signature_with_rekor_bundle(world: tuple) -> None:
     strict = verify.Verifier(key=pub, ignore_tlog=False)
     with pytest.raises(TransparencyLogError, match="no verifiable Rekor bundle"):
         verify.verify_image(store, f"{REPO}:v1", strict)
+    lenient = dataclasses.replace(strict, ignore_tlog=True)
+    assert not verify.verify_image(store, f"{REPO}:v1", lenient)[1][0].tlog_verified
     _with_rekor_bundle(store, fake, pair.public_pem, result.location)
     rooted = dataclasses.replace(strict, trusted_root=load_trusted_root(fake.trusted_root_json()))
-    assert verify.verify_image(store, f"{REPO}:v1", rooted)[1]
+    assert verify.verify_image(store, f"{REPO}:v1", rooted)[1][0].tlog_verified
     stranger = FakeSigstore(T0 - timedelta(days=1))
     elsewhere = dataclasses.replace(strict, trusted_root=load_trusted_root(stranger.trusted_root_json()))
     with pytest.raises(TransparencyLogError, match="not in the trusted root"):
@@ -163,6 +167,7 @@ def test_keyless_bundle_referrer_verifies_and_expires(world: tuple) -> None:
     digest = fake.sign_bundle(store, f"{REPO}:v1", identity=WORKFLOW, issuer=GHA, at=T0)
     ref, found = verify.verify_image(store, f"{REPO}:v1", _verifier(fake))
     assert ref.digest == digest and found[0].layout == "bundle" and found[0].certificate is not None
+    assert found[0].tlog_verified
     late = MemorySignatureStore()
     late.add_image(REPO, "v1")
     fake.sign_bundle(late, f"{REPO}:v1", identity=WORKFLOW, issuer=GHA, at=T0, integrated=T0 + timedelta(hours=2))

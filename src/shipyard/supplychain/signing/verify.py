@@ -57,6 +57,7 @@ class Verified:
     payload: dict[str, Any]  # simple-signing document or in-toto statement
     certificate: x509.Certificate | None
     envelope: dict[str, Any] | None = None  # DSSE envelope JSON, as cosign prints it
+    tlog_verified: bool = False  # a Rekor entry (SET / inclusion proof) was checked offline ("bundleVerified")
 
 
 BodyCheck = Callable[[tlog.TlogEntry, bytes], None]  # (entry, signer's DER) -> raise if the body is not this signature
@@ -137,7 +138,7 @@ def verify_legacy_signature(
     parsed = parse_payload(data)
     check_claims(parsed, digest, verifier.annotations)
     cert = certs.load_certificate(layer.annotations[legacy.ANN_CERTIFICATE].encode()) if verifier.key is None else None
-    return Verified("legacy", json.loads(data), cert)
+    return Verified("legacy", json.loads(data), cert, tlog_verified=_tlog_checked(layer, verifier))
 
 
 def verify_legacy_attestation(
@@ -151,7 +152,14 @@ def verify_legacy_attestation(
     verify_envelope(envelope, key)
     statement = statements.parse_statement(envelope.payload)
     statements.check_subject(statement, digest, verifier.annotations)
-    return Verified("legacy", statement.raw, None, json.loads(data))
+    cert = certs.load_certificate(layer.annotations[legacy.ANN_CERTIFICATE].encode()) if verifier.key is None else None
+    return Verified("legacy", statement.raw, cert, json.loads(data), _tlog_checked(layer, verifier))
+
+
+def _tlog_checked(layer: legacy.Layer, verifier: Verifier) -> bool:
+    """``_layer_key`` verified the layer's Rekor bundle (keyless always; key-signed when a trusted root was given)."""
+    has_entry = legacy.ANN_BUNDLE in layer.annotations
+    return has_entry and (verifier.key is None or verifier.trusted_root is not None)
 
 
 def _bundle(found: referrer.FoundBundle, digest: str, verifier: Verifier) -> tuple[Verified, Envelope | None]:
@@ -171,9 +179,14 @@ def _bundle(found: referrer.FoundBundle, digest: str, verifier: Verifier) -> tup
     if result.statement is None or parsed.envelope is None:
         raise VerificationError("bundle does not carry a DSSE envelope for the image")
     statements.check_subject(result.statement, digest, verifier.annotations)
-    return Verified(
-        "bundle", result.statement.raw, result.certificate, parsed.envelope.to_bundle_json()
-    ), parsed.envelope
+    verified = Verified(
+        "bundle",
+        result.statement.raw,
+        result.certificate,
+        parsed.envelope.to_bundle_json(),
+        tlog_verified=bool(parsed.tlog_entries),
+    )
+    return verified, parsed.envelope
 
 
 def _collect(attempts: list[Callable[[], T]]) -> list[T]:
@@ -272,5 +285,5 @@ def cosign_output(found: Verified) -> dict[str, Any]:
         if value is not None:
             optional[oid] = value
             optional[name] = value
-    payload["optional"] = optional
+    payload["optional"] = dict(sorted(optional.items()))  # a Go map: json.Marshal sorts its keys
     return payload

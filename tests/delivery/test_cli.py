@@ -124,3 +124,48 @@ spec:
     result = runner.invoke(app, ["analysis", "run", "-f", str(t), "--arg", "code=3"])
     assert result.exit_code == 1
     assert 'Failed: Metric "exit" assessed Failed due to failed (1) > failureLimit (0)' in result.stdout
+
+
+ALL_ACTIONS = """\
+update: {container: order-service, image: registry.local/order-service:v2}
+podReadySeconds: 5
+metrics:
+  success-rate: [{until: 300, value: [0.99]}, {value: [0.97]}]
+  latency-p99: [{value: [0.21]}]
+  error-rate: [{value: [0.001]}]
+actions: [{at: 100, abort: true}, {at: 200, retry: true}, {at: 250, pause: true}, {at: 700, resume: true},
+          {at: 1000, promoteFull: true}]
+until: 7200
+"""
+
+
+def test_simulate_seed_unchanged_every_action_json_and_text(tmp_path: Path) -> None:
+    """The seed's Rollout and AnalysisTemplate as written (no count) with abort/retry/pause/resume/promoteFull,
+    through the CLI with -o json (the contract's keys) and without -o (the readable timeline)."""
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(ALL_ACTIONS)
+    files = ["-f", str(DATA / "seed-rollout.yaml"), "-f", str(DATA / "seed-analysistemplate.yaml")]
+    code, out = sh("rollouts", "simulate", *files, "--scenario", str(scenario), "-o", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert list(report) == ["phase", "message", "events", "weights", "analysisRuns", "replicaSets"]
+    assert report["phase"] == "Healthy" and report["message"] == ""
+    timeline = [(e["t"], e["reason"]) for e in report["events"]]
+    assert (100, "RolloutAborted") in timeline
+    assert (130, "ScalingReplicaSet") in timeline  # abortScaleDownDelaySeconds 30 with traffic routing
+    assert (205, "RolloutPaused") in timeline  # retry restarts at step 0
+    # the 5m pause would expire at 505 but spec.paused holds it (AR:rollout/canary.go reconcileCanaryPause);
+    # resume (Argo CD's action) clears pauseConditions itself, so the step completes without a RolloutResumed
+    assert [t for t, r in timeline if r == "RolloutStepCompleted"] == [5, 205, 700]
+    assert [t for t, r in timeline if r == "RolloutResumed"] == []
+    completed = [e for e in report["events"] if e["reason"] == "RolloutCompleted"]
+    assert [(e["t"], e["message"].rsplit(": ", 1)[1]) for e in completed] == [(1005, "Full promotion requested")]
+    assert [w["canary"] for w in report["weights"]] == [0, 5, 0, 5, 0]
+    assert report["replicaSets"][0] == {"revision": 2, "replicas": 10, "available": 10}
+    code, text = sh("rollouts", "simulate", *files, "--scenario", str(scenario))
+    assert code == 0
+    lines = text.splitlines()
+    assert "t=   100s  RolloutAborted         Rollout aborted update to revision 2" in lines
+    assert "t=     5s  weight                 canary 5 / stable 95" in lines
+    assert "result: Healthy" in lines
+    assert "  revision 2: 10 replicas, 10 available" in lines

@@ -24,7 +24,9 @@ def run(rollout: str, template: str, scenario: str | dict[str, Any]) -> dict[str
 def test_healthy_canary_walks_the_seed_steps() -> None:
     out = run("short-rollout.yaml", "short-analysistemplate.yaml", "healthy.yaml")
     assert out["phase"] == "Healthy"
-    assert [w["canary"] for w in out["weights"]] == [0, 5, 20, 50, 0]
+    # setWeight 100 holds for one reconcile before the full promotion sets the canary weight back to 0
+    # (AR:rollout/trafficrouting.go: fully promoted ⇒ desired weight 0); the timeline keeps it
+    assert [w["canary"] for w in out["weights"]] == [0, 5, 20, 50, 100, 0]
     paused_at_50 = next(w["t"] for w in out["weights"] if w["canary"] == 50)
     completed = [e for e in out["events"] if e["reason"] == "RolloutCompleted"]
     assert len(completed) == 1 and completed[0]["t"] >= 900 > paused_at_50
@@ -80,7 +82,9 @@ def test_seed_unchanged_holds_at_the_unbounded_step_analysis() -> None:
     assert [w["canary"] for w in out["weights"]] == [0, 5]
     step_run = next(r for r in out["analysisRuns"] if r["name"].endswith("-2-2"))
     assert step_run["phase"] == "Running"
-    assert len(step_run["metrics"][0]["measurements"]) == 10  # measurementRetention default
+    # the run's status keeps Argo's last 10 (measurementRetention default); the timeline keeps every one
+    ts = [m["t"] for m in step_run["metrics"][0]["measurements"]]
+    assert ts == list(range(305, 1800, 60))
 
 
 def test_abort_action_and_error_window() -> None:
@@ -116,3 +120,57 @@ def test_blue_green_promote_action() -> None:
     assert out["phase"] == "Healthy"
     switch = next(e for e in out["events"] if e["reason"] == "SwitchService")
     assert switch["t"] >= 60
+
+
+SEED_HEALTHY = {
+    "update": {"container": "order-service", "image": "registry.local/order-service:v2"},
+    "podReadySeconds": 5,
+    "metrics": {
+        "success-rate": [{"until": 300, "value": [0.99]}, {"value": [0.98]}],
+        "latency-p99": [{"value": [0.21]}],
+        "error-rate": [{"value": [0.001]}],
+    },
+    "actions": [{"at": 900, "promote": True}, {"at": 1600, "promote": True}],
+    "until": 7200,
+}
+
+
+def test_seed_unchanged_promoted_past_the_analysis_and_the_pause() -> None:
+    """The seed's files as written: promote skips the unbounded step analysis (index+1, AR:cmd/promote), the
+    second promote ends the indefinite pause; 5 → 20 → 50 → 100 → Healthy with both runs terminated Successful."""
+    out = run("seed-rollout.yaml", "seed-analysistemplate.yaml", SEED_HEALTHY)
+    assert out["phase"] == "Healthy"
+    assert [(w["t"], w["canary"]) for w in out["weights"]] == [
+        (0, 0),
+        (5, 5),
+        (905, 20),
+        (1510, 50),
+        (1605, 100),
+        (1605, 0),
+    ]
+    assert sorted((r["name"], r["phase"]) for r in out["analysisRuns"]) == [
+        ("order-service-5bdb4d5dd9-2", "Successful"),
+        ("order-service-5bdb4d5dd9-2-2", "Successful"),
+    ]
+    background = next(r for r in out["analysisRuns"] if r["name"] == "order-service-5bdb4d5dd9-2")
+    sr = next(m for m in background["metrics"] if m["name"] == "success-rate")
+    assert len(sr["measurements"]) == 27 and sr["measurements"][-1] == {
+        "t": 1565,
+        "value": "[0.98]",
+        "phase": "Successful",
+    }
+
+
+def test_seed_unchanged_failing_needs_four_failures() -> None:
+    """failureLimit 3 (the seed's comment says "3 consecutive failures") fails the metric at failed (4) > 3
+    (AR:analysis/analysis.go assessMetricFailureInconclusiveOrError): the background run started after step 1
+    measures at 5, 65, 125, 185 s and aborts at the fourth."""
+    out = run("seed-rollout.yaml", "seed-analysistemplate.yaml", "failing.yaml")
+    assert out["phase"] == "Degraded"
+    assert out["message"] == (
+        "RolloutAborted: Rollout aborted update to revision 2: Background analysis phase error/failed: "
+        'Metric "success-rate" assessed Failed due to failed (4) > failureLimit (3)'
+    )
+    assert [(w["t"], w["canary"], w["stable"]) for w in out["weights"]] == [(0, 0, 100), (5, 5, 95), (185, 0, 100)]
+    aborted = next(e for e in out["events"] if e["reason"] == "RolloutAborted")
+    assert aborted["t"] == 185

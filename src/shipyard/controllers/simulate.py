@@ -138,10 +138,20 @@ def simulate(docs: list[Document], scenario: Scenario) -> dict[str, Any]:
     ns, name = ro_obj["metadata"].get("namespace") or "", ro_obj["metadata"]["name"]
     kubelet = Kubelet(cluster, clock, scenario.pod_ready_seconds)
 
+    weights: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    recording = [False]
+
     def settle() -> None:
         for _ in range(100):
             wrote = kubelet.sync()
             wrote |= ctrl.sync_all()
+            if recording[0]:
+                # every intermediate state, not just the settled one: a weight held for a single reconcile
+                # (setWeight 100 just before the full promotion sets it back to 0) still shows in the timeline,
+                # and measurements beyond Argo's retention (10 per metric) are kept for the report
+                _record_weights(cluster, ns, name, clock.now() - origin[0], weights)
+                _record_measurements(cluster, ns, seen)
             if not wrote:
                 return
 
@@ -165,7 +175,7 @@ def simulate(docs: list[Document], scenario: Scenario) -> dict[str, Any]:
     assert obj is not None
     updated, _ = actions.set_image(obj, scenario.update.container, scenario.update.image)
     cluster.update(updated)
-    weights: list[dict[str, Any]] = []
+    recording[0] = True
     pending = sorted(scenario.actions, key=lambda a: a.at)
     boundaries = [origin[0] + b for b in provider.boundaries()]
     end = origin[0] + scenario.until
@@ -189,7 +199,8 @@ def simulate(docs: list[Document], scenario: Scenario) -> dict[str, Any]:
             _record_weights(cluster, ns, name, clock.now() - origin[0], weights)
             break
         clock.advance(max(0.0, math.ceil(nxt - clock.now() - 1e-9)))
-    return _report(cluster, ns, name, origin[0], events, weights)
+    _record_measurements(cluster, ns, seen)
+    return _report(cluster, ns, name, origin[0], events, weights, seen)
 
 
 def _record_weights(cluster: MemoryCluster, ns: str, name: str, t: float, out: list[dict[str, Any]]) -> None:
@@ -208,6 +219,17 @@ def _record_weights(cluster: MemoryCluster, ns: str, name: str, t: float, out: l
         out.append({"t": round(t), "canary": canary, "stable": stable})
 
 
+def _record_measurements(
+    cluster: MemoryCluster, ns: str, seen: dict[tuple[str, str], dict[str, dict[str, Any]]]
+) -> None:
+    """Keep every measurement a run has shown, by startedAt (a later view of the same one replaces it)."""
+    for run in cluster.list(RUN, ns):
+        for res in (run.get("status") or {}).get("metricResults") or []:
+            slot = seen.setdefault((run["metadata"]["name"], res["name"]), {})
+            for m in res.get("measurements") or []:
+                slot[str(m.get("startedAt"))] = m
+
+
 def _report(
     cluster: MemoryCluster,
     ns: str,
@@ -215,6 +237,7 @@ def _report(
     origin: float,
     events: list[RecordedEvent],
     weights: list[dict[str, Any]],
+    seen: dict[tuple[str, str], dict[str, dict[str, Any]]],
 ) -> dict[str, Any]:
     obj = cluster.get(ROLLOUT, ns, name) or {}
     st = obj.get("status") or {}
@@ -223,13 +246,16 @@ def _report(
         rst = run.get("status") or {}
         metrics = []
         for res in rst.get("metricResults") or []:
+            kept = seen.get((run["metadata"]["name"], res["name"])) or {
+                str(m.get("startedAt")): m for m in res.get("measurements") or []
+            }
             ms = [
                 {
                     "t": round(parse_time(m["startedAt"]) - origin),
                     "value": m.get("value", m.get("message", "")),
                     "phase": m["phase"],
                 }
-                for m in res.get("measurements") or []
+                for m in sorted(kept.values(), key=lambda m: parse_time(m["startedAt"]))
             ]
             metrics.append({"name": res["name"], "phase": res.get("phase", ""), "measurements": ms})
         runs.append({"name": run["metadata"]["name"], "phase": rst.get("phase", "Pending"), "metrics": metrics})

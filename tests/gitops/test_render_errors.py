@@ -61,13 +61,15 @@ def tree(root: Path, files: dict[str, str]) -> Path:
         ({"in/kustomization.yaml": "resources: [a.yaml]\npatches:\n- path: ../p.yaml\n", "in/a.yaml": CM,
           "p.yaml": CM}, SpecError, "not in or below"),
         ({"kustomization.yaml": "sortOptions: {order: random}\n"}, SpecError, "legacy or fifo"),
+        ({"kustomization.yaml": "resources: [l.yaml]\n", "l.yaml": "apiVersion: v1\nkind: List\nitems: [1, 2]\n"},
+         SpecError, "List.items must be a list of mappings"),
     ],
     ids=["unknown-field", "helm", "missing-file", "remote", "duplicate-id", "generator-escape", "smp-no-match",
          "json6902-no-target", "cycle", "component-kind", "malformed-manifest", "env-without-value", "labels-fields",
          "numeric-newTag-like-kustomize", "numeric-label", "nameref.go-selectReferral-ambiguous",
          "replicacount.go-no-match", "kyaml-leaves-deleteFromPrimitiveList", "kyaml-leaves-retainKeys",
          "smp-namespace-is-part-of-the-id", "loader-rootonly-resource-file", "loader-rootonly-patch-file",
-         "sortOptions-order"],
+         "sortOptions-order", "malformed-List-items"],
 )  # fmt: skip
 def test_bad_kustomizations(tmp_path: Path, files: dict[str, str], error: type[Exception], match: str) -> None:
     root = tree(tmp_path, files)

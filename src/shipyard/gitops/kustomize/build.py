@@ -133,8 +133,11 @@ class Builder:
             # Only the kustomization being built orders the output; its bases' sortOptions are ignored.
             self.sort_options = _sort_options(doc, k.get("sortOptions"))
         rm = into if into is not None else ResMap()
+        # Files' resources are added in one batch per run of files, so the duplicate-id check stays linear.
+        pending: list[Resource] = []
         for i, entry in enumerate([*(k.get("resources") or []), *(k.get("bases") or [])]):
-            self._add_resource(root, str(entry), rm, doc, i)
+            self._add_resource(root, str(entry), rm, doc, i, pending)
+        rm.add_all(pending)
         for i, entry in enumerate(k.get("components") or []):
             path = root / str(entry)
             if not path.is_dir():
@@ -145,23 +148,26 @@ class Builder:
         self._transform(root, k, rm, doc)
         return rm
 
-    def _add_resource(self, root: Path, entry: str, rm: ResMap, doc: Document, i: int) -> None:
+    def _add_resource(self, root: Path, entry: str, rm: ResMap, doc: Document, i: int, pending: list[Resource]) -> None:
         if "://" in entry or entry.startswith(("git@", "github.com/")):
             raise UnsupportedError(f"{doc.file}: remote resource {entry!r} is not supported; vendor it into the repo")
         line = doc.line_of(("resources", i))
         if (root / entry).is_dir():
             self._dir(root / entry, doc.file, line)
+            rm.add_all(pending)
+            pending.clear()
             rm.extend(self.accumulate(root / entry, None))
         elif (path := self._file(root, entry, doc.file, line)) is not None:
-            batch: list[Resource] = []
             for data, line in load_manifests(path):
                 if isinstance(data, dict) and str(data.get("kind", "")).endswith("List") and "items" in data:
-                    batch.extend(Resource(item, origin=str(path)) for item in data["items"] or [])
+                    items = data["items"] or []
+                    if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
+                        raise SpecError(f"{data['kind']}.items must be a list of mappings", file=str(path), line=line)
+                    pending.extend(Resource(item, origin=str(path)) for item in items)
                     continue
                 if not isinstance(data, dict):
                     raise SpecError("a resource must be a YAML mapping", file=str(path), line=line)
-                batch.append(Resource(data, origin=str(path)))
-            rm.add_all(batch)
+                pending.append(Resource(data, origin=str(path)))
         else:
             raise SpecError(
                 f"accumulating resources: {entry!r} is neither a file nor a directory", file=doc.file, line=line

@@ -112,12 +112,17 @@ def _ns(namespace: str) -> str:
 
 
 def _pick(
-    rm: ResMap, kind: str, old: str, referrer: Resource, ref_ns: str | None = None, is_map: bool = False
+    rm: dict[str, list[Resource]],
+    kind: str,
+    old: str,
+    referrer: Resource,
+    ref_ns: str | None = None,
+    is_map: bool = False,
 ) -> Resource | None:
     """kustomize's ``selectReferral``: candidates that once had the name, in the referrer's namespace (unless either
     is cluster-scoped, or the candidate is a ServiceAccount), then those with the same prefixes/suffixes; several
     different survivors are an error."""
-    candidates = [t for t in rm.items if t.kind == kind and old in t.all_names()]
+    candidates = [t for t in rm.get(kind, ()) if old in t.all_names()]
     if ref_ns is not None:
         by_org = [t for t in candidates if _ns(t.org_ns) == ref_ns]
         candidates = by_org or [t for t in candidates if _ns(t.namespace) == ref_ns]
@@ -140,7 +145,7 @@ def _pick(
     return candidates[0]
 
 
-def _fix_map(rm: ResMap, target: str, ref: dict[str, Any], referrer: Resource) -> None:
+def _fix_map(rm: dict[str, list[Resource]], target: str, ref: dict[str, Any], referrer: Resource) -> None:
     # kustomize does not look at a subject's kind: a User subject named like a renamed ServiceAccount follows it.
     if not isinstance(ref.get("name"), str):
         return
@@ -154,6 +159,9 @@ def _fix_map(rm: ResMap, target: str, ref: dict[str, Any], referrer: Resource) -
 
 def fix_name_references(rm: ResMap) -> None:
     """Point every reference at the current name of the resource it named under any earlier name."""
+    by_kind: dict[str, list[Resource]] = {}
+    for t in rm.items:
+        by_kind.setdefault(t.kind, []).append(t)
     for r in rm.items:
         for target, parts in _BY_REFERRER.get(r.kind, ()):
             if target in ("Role", "ClusterRole") and (r.obj.get("roleRef") or {}).get("kind") != target:
@@ -163,12 +171,12 @@ def fix_name_references(rm: ResMap) -> None:
                 if key in _MAP_REFS:
                     for ref in value if isinstance(value, list) else [value]:
                         if isinstance(ref, dict):
-                            _fix_map(rm, target, ref, r)
+                            _fix_map(by_kind, target, ref, r)
                 elif isinstance(value, str):
-                    chosen = _pick(rm, target, value, r)
+                    chosen = _pick(by_kind, target, value, r)
                     if chosen is not None:
                         holder[key] = chosen.name
                 elif isinstance(value, list) and key == "resourceNames":
                     holder[key] = [
-                        (c.name if isinstance(v, str) and (c := _pick(rm, target, v, r)) else v) for v in value
+                        (c.name if isinstance(v, str) and (c := _pick(by_kind, target, v, r)) else v) for v in value
                     ]

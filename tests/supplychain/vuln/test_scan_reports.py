@@ -126,8 +126,10 @@ def test_severity_filter_and_gate(advisories: MemoryAdvisories, sbom: Sbom) -> N
 def test_table_rows_and_json(advisories: MemoryAdvisories, sbom: Sbom) -> None:
     report = scan(sbom, advisories, today=TODAY)
     rows = table_rows(report)
+    # lodash is installed twice: the rows name as much of each path as tells them apart.
     assert (rows[0].package, rows[0].installed, rows[0].fixed_in, rows[0].id, rows[0].severity) == (
-        "lodash", "4.17.11", "4.17.12", "CVE-2019-10744", "CRITICAL")  # fmt: skip
+        "lodash (app/node_modules/lodash/package.json)", "4.17.11", "4.17.12", "CVE-2019-10744", "CRITICAL")  # fmt: skip
+    assert rows[1].package == "lodash (other/node_modules/lodash/package.json)"
     doc = to_json_dict(report)
     assert doc["findings"][0]["cvssScore"] == 9.1 and doc["findings"][0]["records"] == ["GHSA-jf85-cpcp-j695"]
     assert json.loads(json.dumps(doc)) == doc
@@ -189,3 +191,45 @@ def test_malformed_ignore_files(text: str, message: str) -> None:
 
 def test_empty_ignore_file_is_no_rules() -> None:
     assert parse_ignore("", "x") == [] and parse_ignore("ignore: []\n", "x") == []
+
+
+def test_dist_info_and_egg_info_of_one_package_are_two_packages(tmp_path: Path) -> None:
+    """Debian's /usr/lib/python3/dist-packages can hold both ``cryptography-38.0.4.dist-info`` and
+    ``cryptography.egg-info``. Syft catalogs each metadata location as its own package (anchore/syft#4024 keeps
+    them apart) and Trivy keeps one finding per package path (pkg/result/filter.go dedupes on
+    id/name/version/PkgPath), so both are reported; the table names the evidence (Trivy's ``name (file)``,
+    pkg/report/table/vulnerability.go) so the rows differ."""
+    from shipyard.supplychain.sbom.catalog import catalog
+    from shipyard.supplychain.sbom.source import DirectorySource
+
+    site = tmp_path / "usr/lib/python3/dist-packages"
+    meta = b"Metadata-Version: 2.1\nName: cryptography\nVersion: 38.0.4\n"
+    (site / "cryptography-38.0.4.dist-info").mkdir(parents=True)
+    (site / "cryptography-38.0.4.dist-info/METADATA").write_bytes(meta)
+    (site / "cryptography.egg-info").mkdir()
+    (site / "cryptography.egg-info/PKG-INFO").write_bytes(meta)
+    record = parse_record(
+        {
+            "id": "PYSEC-2023-254",
+            "modified": "2024-01-01T00:00:00Z",
+            "aliases": ["CVE-2023-49083"],
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "cryptography"}, "ranges": [
+                {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "41.0.6"}]}]}],
+        }
+    )  # fmt: skip
+    sbom = catalog(DirectorySource(tmp_path))
+    assert [p.locations[0].path.rsplit("/", 2)[-2] for p in sbom.packages] == [
+        "cryptography-38.0.4.dist-info",
+        "cryptography.egg-info",
+    ]
+    report = scan(sbom, MemoryAdvisories([record]), today=TODAY)
+    assert [f.id for f in report.findings] == ["CVE-2023-49083", "CVE-2023-49083"]
+    assert sorted(r.package for r in table_rows(report)) == [
+        "cryptography (cryptography-38.0.4.dist-info)",
+        "cryptography (cryptography.egg-info)",
+    ]
+    paths = [loc["path"] for f in to_json_dict(report)["findings"] for loc in f["package"]["locations"]]
+    assert len(set(paths)) == 2
+    # A package found once keeps its plain name.
+    single = Sbom(sbom.source, sbom.packages[:1])
+    assert [r.package for r in table_rows(scan(single, MemoryAdvisories([record]), today=TODAY))] == ["cryptography"]

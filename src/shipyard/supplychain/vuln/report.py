@@ -25,17 +25,51 @@ class TableRow:
 HEADERS = ("Package", "Installed", "Fixed in", "Id", "Severity", "Title")
 
 
+def _evidence_path(f: Finding) -> list[str]:
+    """The evidence path's components; installed Python metadata (``…/x.dist-info/METADATA``,
+    ``…/x.egg-info/PKG-INFO``) is named by its directory, the file name there says nothing."""
+    path = f.package.locations[0].path if f.package.locations else ""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[-1] in ("METADATA", "PKG-INFO") and parts[-2].endswith((".dist-info", ".egg-info")):
+        parts = parts[:-1]
+    return parts
+
+
+def _labels(group: list[Finding]) -> list[str]:
+    """The shortest trailing part of each evidence path that tells the group's packages apart."""
+    paths = [_evidence_path(f) for f in group]
+    longest = max(len(p) for p in paths)
+    for k in range(1, longest + 1):
+        labels = ["/".join(p[-k:]) for p in paths]
+        if len(set(labels)) == len(labels):
+            return labels
+    return ["/".join(p) for p in paths]
+
+
 def table_rows(report: ScanReport) -> list[TableRow]:
+    """One row per finding. The same package found at two places (Debian's dist-packages holds both
+    ``x-1.0.dist-info`` and ``x.egg-info``; two ``node_modules``) is two packages, as Syft catalogs it and as Trivy
+    reports it (its dedupe key includes PkgPath, pkg/result/filter.go). Their rows then name the evidence, like
+    Trivy's ``name (file)`` (pkg/report/table/vulnerability.go), with as much of the path as tells them apart."""
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for i, f in enumerate(report.findings):
+        groups.setdefault((f.package.name, f.package.version, f.id), []).append(i)
+    names = [f.package.name for f in report.findings]
+    for members in groups.values():
+        if len(members) > 1:
+            for i, label in zip(members, _labels([report.findings[i] for i in members]), strict=True):
+                if label:
+                    names[i] = f"{names[i]} ({label})"
     return [
         TableRow(
-            package=f.package.name,
+            package=names[i],
             installed=f.package.version,
             fixed_in=", ".join(f.fixed),
             id=f.id,
             severity=f.severity.severity.value,
             title=f.title,
         )
-        for f in report.findings
+        for i, f in enumerate(report.findings)
     ]
 
 

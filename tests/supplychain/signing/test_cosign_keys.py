@@ -56,6 +56,8 @@ def test_generated_key_has_cosign_json_fields_and_round_trips() -> None:
     assert keys.public_key_pem(key.public_key()) == pair.public_pem
     sig = keys.sign_bytes(key, b"payload")
     keys.verify_bytes(keys.load_public_key(pair.public_pem), sig, b"payload")
+    # Keys never appear in logs: a key pair printed or logged shows the public half only.
+    assert "PRIVATE" not in repr(pair) and body.decode()[:16] not in repr(pair) and "PUBLIC KEY" in repr(pair)
 
 
 def test_empty_password_is_legal() -> None:

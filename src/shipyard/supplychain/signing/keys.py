@@ -13,7 +13,7 @@ import binascii
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import nacl.exceptions
@@ -38,9 +38,10 @@ PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519Pri
 
 @dataclass(frozen=True, slots=True)
 class KeyPair:
-    """A cosign key pair as written to ``cosign.key`` / ``cosign.pub``."""
+    """A cosign key pair as written to ``cosign.key`` / ``cosign.pub``. The private PEM stays out of ``repr`` so
+    a key pair in a log line or traceback never shows key material, even encrypted."""
 
-    private_pem: bytes
+    private_pem: bytes = field(repr=False)
     public_pem: bytes
 
 

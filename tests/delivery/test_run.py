@@ -163,3 +163,22 @@ def test_inconclusive_value_prometheus_nan() -> None:
     out = reconcile_run(s, None, now=T0, measure=lambda m: Observation("NaN", math.nan))
     assert out.status["phase"] == "Inconclusive"
     assert out.status["metricResults"][0]["measurements"][0]["value"] == "NaN"
+
+
+def test_bad_interval_is_a_run_error_not_a_crash() -> None:
+    """AR:analysis/analysis.go reconcileAnalysisRun: ValidateMetrics fails ⇒ phase Error, message
+    "Analysis spec invalid: metrics[i]: invalid interval string: ..." (AR:utils/analysis/factory.go)."""
+    s = spec({"interval": "1x", "successCondition": "true"})
+    out = reconcile_run(s, None, now=T0, measure=const(1))
+    assert out.status["phase"] == "Error"
+    assert (
+        out.status["message"]
+        == 'Analysis spec invalid: metrics[0]: invalid interval string: time: missing unit in duration "1x"'
+    )
+    args = {"args": [{"name": "delay", "value": "soon"}]}
+    s = spec({"initialDelay": "{{args.delay}}", "successCondition": "true"}, **args)
+    out = reconcile_run(s, None, now=T0, measure=const(1))
+    assert (
+        out.status["message"]
+        == 'Analysis spec invalid: metrics[0]: invalid startDelay string: time: invalid duration "soon"'
+    )

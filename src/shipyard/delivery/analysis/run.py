@@ -100,6 +100,9 @@ def reconcile_run(
             resolved[m.name] = resolve_metric(m, spec.args, secrets)
     except ShipyardError as exc:
         return RunOutcome(_finish(st, AnalysisPhase.Error, str(exc), stamp), None)
+    invalid = _invalid_spec([resolved[m.name][0] for m in spec.metrics])
+    if invalid:
+        return RunOutcome(_finish(st, AnalysisPhase.Error, f"Analysis spec invalid: {invalid}", stamp), None)
 
     def terminating() -> bool:
         if spec.terminate:
@@ -145,6 +148,19 @@ def reconcile_run(
     st["phase"] = phase.value
     nxt = [d for m in spec.metrics if (d := _next_due(resolved[m.name][0], results[m.name], started)) is not None]
     return RunOutcome(st, min(nxt) if nxt else None, tuple(taken))
+
+
+def _invalid_spec(metrics: list[Metric]) -> str:
+    """``ValidateMetrics`` on the resolved metrics (AR:utils/analysis/factory.go), for the durations a run needs
+    to schedule: a template that reached the controller without lint gets a run in Error, not a crash."""
+    for i, m in enumerate(metrics):
+        for value, what in ((m.interval, "interval"), (m.initial_delay, "startDelay")):
+            if value:
+                try:
+                    parse_duration(value)
+                except ValueError as exc:
+                    return f"metrics[{i}]: invalid {what} string: {exc}"
+    return ""
 
 
 def _measure_once(metric: Metric, measure: Measure, hidden: frozenset[str], stamp: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shipyard.controllers.simulate import Scenario, simulate
-from shipyard.errors import SpecError
+from shipyard.errors import SpecError, SpecErrors
 from shipyard.resources.loader import load_file
 
 DATA = Path(__file__).parent / "data"
@@ -174,3 +174,24 @@ def test_seed_unchanged_failing_needs_four_failures() -> None:
     assert [(w["t"], w["canary"], w["stable"]) for w in out["weights"]] == [(0, 0, 100), (5, 5, 95), (185, 0, 100)]
     aborted = next(e for e in out["events"] if e["reason"] == "RolloutAborted")
     assert aborted["t"] == 185
+
+
+def test_bad_template_is_refused_before_simulating(tmp_path: Path) -> None:
+    """Every document is linted first and all problems come together with file:line (a bad interval used to
+    crash with a ValueError traceback; an unknown provider key used to show up only as five Error measurements
+    and an abort)."""
+    text = (DATA / "seed-analysistemplate.yaml").read_text()
+    bad = text.replace("interval: 1m", "interval: 1x", 1).replace("prometheus:", "prometheuss:", 1)
+    bad = bad.replace("successCondition: result[0] < 0.5", "successCondition: result[0] < < 0.5")
+    path = tmp_path / "t.yaml"
+    path.write_text(bad)
+    docs = load_file(DATA / "seed-rollout.yaml") + load_file(path)
+    with pytest.raises(SpecErrors) as err:
+        simulate(docs, Scenario.model_validate(load_file(DATA / "healthy.yaml")[0].data))
+    lines = [str(i).splitlines()[0] for i in err.value.issues]
+    assert lines == [
+        f'{path}:12 spec.metrics[0].interval: time: missing unit in duration "1x"',
+        f'{path}:16 spec.metrics[0].provider.prometheuss: metric provider "prometheuss" is unknown '
+        "(valid: prometheus, web, job)",
+        f"{path}:32 spec.metrics[1].successCondition: does not parse: unexpected token '<' (column 13)",
+    ]

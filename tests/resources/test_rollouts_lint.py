@@ -135,3 +135,36 @@ spec:
     assert got == [
         'x.yaml:8 spec.metrics[0].provider.promethues: metric provider "promethues" is unknown (valid: prometheus, web, job)'
     ]
+
+
+BAD_CONDITIONS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: t}
+spec:
+  args: [{name: floor}]
+  metrics:
+    - name: a
+      successCondition: result[0] >= >= 0.95
+      provider: {prometheus: {query: q}}
+    - name: b
+      successCondition: len(result) == 0 || result[0] >= 0.95
+      failureCondition: "len(result == 0"
+      provider: {prometheus: {query: q}}
+    - name: c
+      successCondition: "result[0] >= {{args.floor}}"
+      provider: {prometheus: {query: q}}
+"""
+
+
+def test_condition_syntax_errors_point_at_the_column() -> None:
+    """Argo compiles conditions only when it measures (AR:utils/evaluate/evaluate.go: every measurement Error);
+    lint reports them up front with the column. A condition holding {{args.*}} is checked after substitution."""
+    assert problems(BAD_CONDITIONS) == [
+        "x.yaml:8 spec.metrics[0].successCondition: does not parse: unexpected token '>=' (column 14)\n"
+        " | result[0] >= >= 0.95\n"
+        " |              ^",
+        "x.yaml:12 spec.metrics[1].failureCondition: does not parse: expected ',' or ')' (column 16)\n"
+        " | len(result == 0\n"
+        " |                ^",
+    ]

@@ -75,17 +75,28 @@ def _service(name: str, ns: str, selector: dict[str, str]) -> Obj:
 
 
 def scaffold(cluster: Cluster, docs: list[Document]) -> Obj:
-    """Create every document, plus the Services/Ingress/VirtualService the Rollout names but the files lack."""
+    """Create every document, plus the Services/Ingress/VirtualService the Rollout names but the files lack.
+
+    Every document of a kind ``shipyard lint`` knows is checked first, all problems reported together (an
+    AnalysisTemplate with a bad interval, an unknown provider key or a condition that does not parse used to
+    surface only as a crash or as Error measurements minutes into the simulated rollout)."""
+    from shipyard.resources.kinds import validator_for
+
+    problems = Issues()
+    for doc in docs:
+        if not isinstance(doc.data, dict) or not doc.kind:
+            continue
+        validator = validator_for(doc)
+        if validator is not None:
+            issues = Issues(doc)
+            validator(doc, issues)
+            problems.extend(issues.items)
+    problems.raise_if_any()
     rollout_doc = None
     for doc in docs:
         if not isinstance(doc.data, dict) or not doc.kind:
             continue
         if doc.kind == "Rollout":
-            from shipyard.resources.rollouts import validate_rollout
-
-            issues = Issues(doc)
-            validate_rollout(doc, issues)
-            issues.raise_if_any()
             rollout_doc = doc
             continue
         obj = copy.deepcopy(doc.data)

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from shipyard.delivery.expr_parse import ExprSyntaxError, Node, parse
 from shipyard.errors import ShipyardError
+from shipyard.resources.analysis_expr import ExprSyntaxError, Node, parse
 
 __all__ = ["ExprRuntimeError", "ExprSyntaxError", "compile_expr", "evaluate"]
 

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from shipyard.delivery.expr_parse import Node
+from shipyard.resources.analysis_expr import Node
 
 Env = Mapping[str, Any]
 Fn = Callable[[Env, Any], Any]

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import Field
 
+from shipyard.resources.analysis_expr import ExprSyntaxError
+from shipyard.resources.analysis_expr import parse as parse_expr
 from shipyard.resources.durations import parse_duration
 from shipyard.resources.loader import Document, PathKey
 from shipyard.resources.rollouts import ArgoModel, Argument, MetricNameRule, ObjectMeta, RetentionRule, TemplateRef
@@ -131,6 +133,16 @@ def check_metric(m: Metric, path: PathKey) -> Iterator[tuple[PathKey, str]]:
                 parse_duration(value)
             except ValueError as exc:
                 yield ((*path, key), str(exc))
+    for key, cond in (("successCondition", m.success_condition), ("failureCondition", m.failure_condition)):
+        if cond and "{{" not in cond:
+            try:
+                parse_expr(cond)
+            except ExprSyntaxError as exc:
+                # Argo only finds this at measurement time (each one an Error); lint says where it is
+                yield (
+                    (*path, key),
+                    f"does not parse: {exc.problem} (column {exc.column})\n | {cond}\n | {' ' * (exc.column - 1)}^",
+                )
     keys = [k for k in m.provider if k != "plugin" or m.provider[k]]
     if not keys:
         yield ((*path, "provider"), "no provider specified")

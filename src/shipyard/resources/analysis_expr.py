@@ -1,7 +1,8 @@
 """Tokenizer and Pratt parser for the expr-lang subset Argo Rollouts conditions are written in
 (``result[0] >= 0.95``, ``len(result) == 0 || result[0] >= 0.95``, ``all(result, {# > 0})``, ...).
 
-The parser builds a small tuple AST; ``delivery.expr`` compiles it to closures. No Python ``eval`` anywhere.
+It lives with the AnalysisTemplate model so lint can check conditions; the parser builds a small tuple AST;
+``delivery.expr`` compiles it to closures. No Python ``eval`` anywhere.
 Syntax errors are ``ExprSyntaxError`` carrying the 1-based column and a caret line under the expression.
 """
 

@@ -69,6 +69,12 @@ CASES = [
     # outside the build keep theirs, explicit namespaces are overridden, RoleBinding "default" subjects, List kinds
     "namespaces",
     "namespaces/ov",
+    # Argo Rollouts: without configurations kustomize fixes no Rollout references (nameref/base shows that); with
+    # a configurations: file in the base, the overlay's prefix, namespace, generator merge, commonLabels,
+    # templateLabels, commonAnnotations and replicas reach the Rollout's services, analysis templates, config maps,
+    # secrets and service account; a second file in a further overlay adds images/commonLabels specs for a CRD
+    "rollouts/ov",
+    "rollouts/ov2",
 ]
 
 

@@ -63,13 +63,17 @@ def tree(root: Path, files: dict[str, str]) -> Path:
         ({"kustomization.yaml": "sortOptions: {order: random}\n"}, SpecError, "legacy or fifo"),
         ({"kustomization.yaml": "resources: [l.yaml]\n", "l.yaml": "apiVersion: v1\nkind: List\nitems: [1, 2]\n"},
          SpecError, "List.items must be a list of mappings"),
+        ({"kustomization.yaml": "configurations: [c.yaml]\n", "c.yaml": "namePrefix:\n- path: metadata/name\n"},
+         UnsupportedError, "'namePrefix' in configurations"),
+        ({"kustomization.yaml": "configurations: [gone.yaml]\n"}, SpecError, "configuration file 'gone.yaml' not found"),
     ],
     ids=["unknown-field", "helm", "missing-file", "remote", "duplicate-id", "generator-escape", "smp-no-match",
          "json6902-no-target", "cycle", "component-kind", "malformed-manifest", "env-without-value", "labels-fields",
          "numeric-newTag-like-kustomize", "numeric-label", "nameref.go-selectReferral-ambiguous",
          "replicacount.go-no-match", "kyaml-leaves-deleteFromPrimitiveList", "kyaml-leaves-retainKeys",
          "smp-namespace-is-part-of-the-id", "loader-rootonly-resource-file", "loader-rootonly-patch-file",
-         "sortOptions-order", "malformed-List-items"],
+         "sortOptions-order", "malformed-List-items", "configurations-unsupported-section",
+         "configurations-missing-file"],
 )  # fmt: skip
 def test_bad_kustomizations(tmp_path: Path, files: dict[str, str], error: type[Exception], match: str) -> None:
     root = tree(tmp_path, files)

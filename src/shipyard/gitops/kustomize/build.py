@@ -15,6 +15,7 @@ from typing import Any
 
 from shipyard.errors import SpecError, UnsupportedError
 from shipyard.gitops.kustomize import transformers as tx
+from shipyard.gitops.kustomize.configurations import load_configuration
 from shipyard.gitops.kustomize.generators import make_generated, merge_options
 from shipyard.gitops.kustomize.images import Image, transform_images
 from shipyard.gitops.kustomize.namerefs import fix_name_references
@@ -30,10 +31,10 @@ SUPPORTED = {
     "apiVersion", "kind", "metadata", "resources", "bases", "components", "namespace", "namePrefix",
     "nameSuffix", "commonLabels", "labels", "commonAnnotations", "images", "imageTags", "replicas", "patches",
     "patchesStrategicMerge", "patchesJson6902", "configMapGenerator", "secretGenerator", "generatorOptions",
-    "sortOptions",
+    "sortOptions", "configurations",
 }  # fmt: skip
 KNOWN_UNSUPPORTED = {
-    "helmCharts", "helmGlobals", "helmChartInflationGenerator", "replacements", "vars", "crds", "configurations",
+    "helmCharts", "helmGlobals", "helmChartInflationGenerator", "replacements", "vars", "crds",
     "transformers", "generators", "validators", "openapi", "buildMetadata",
 }  # fmt: skip
 
@@ -102,7 +103,7 @@ class Builder:
         root = Path(directory)
         rm = self.accumulate(root, None)
         tx.add_hash_suffixes(rm)
-        fix_name_references(rm)
+        fix_name_references(rm, rm.config.name_refs)
         opts = self.sort_options or {}
         if opts.get("order") == "fifo":
             items = rm.items
@@ -138,6 +139,14 @@ class Builder:
         for i, entry in enumerate([*(k.get("resources") or []), *(k.get("bases") or [])]):
             self._add_resource(root, str(entry), rm, doc, i, pending)
         rm.add_all(pending)
+        for i, entry in enumerate(k.get("configurations") or []):
+            line = doc.line_of(("configurations", i))
+            if "://" in str(entry):
+                raise UnsupportedError(f"{kfile}:{line} remote configuration {entry!r} is not supported; vendor it")
+            path = self._file(root, str(entry), kfile, line)
+            if path is None:
+                raise SpecError(f"configuration file {entry!r} not found", file=kfile, line=line)
+            rm.config.merge(load_configuration(path))
         for i, entry in enumerate(k.get("components") or []):
             path = root / str(entry)
             if not path.is_dir():
@@ -238,7 +247,7 @@ class Builder:
         images = [Image.from_dict(x) for x in [*(k.get("images") or []), *(k.get("imageTags") or [])]]
         if images:
             for r in rm.items:
-                transform_images(r.obj, images)
+                transform_images(r.obj, images, [s for s in rm.config.of("images") if s[0] in ("", r.kind)])
 
     def _patch_text(self, root: Path, entry: Any, doc: Document, at: tuple[str | int, ...]) -> tuple[str, str]:
         if isinstance(entry, dict):
@@ -363,7 +372,7 @@ def _check_types(doc: Document, k: dict[str, Any]) -> None:
             for f in _IMAGE_FIELDS:
                 if f in entry and not isinstance(entry[f], str):
                     raise bad((key, i, f), "a string")
-    for key in ("resources", "bases", "components", "patchesStrategicMerge"):
+    for key in ("resources", "bases", "components", "patchesStrategicMerge", "configurations"):
         if key in k and not isinstance(k[key], list):
             raise bad((key,), "a list")
 

@@ -13,7 +13,7 @@ Rules (kustomize ``api/internal/image/image.go``, ``api/filters/imagetag/updater
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,7 +124,9 @@ def _walk_containers(node: Any, fn: Callable[[dict[str, Any]], None]) -> None:
             _walk_containers(item, fn)
 
 
-def transform_images(obj: dict[str, Any], images: list[Image]) -> None:
+def transform_images(
+    obj: dict[str, Any], images: list[Image], extra: Sequence[tuple[str, tuple[str, ...], bool]] = ()
+) -> None:
     if not images or obj.get("kind") == "CustomResourceDefinition":
         return
 
@@ -149,6 +151,19 @@ def transform_images(obj: dict[str, Any], images: list[Image]) -> None:
                 ref = (vol.get("image") or {}).get("reference") if isinstance(vol, dict) else None
                 if isinstance(ref, str):
                     vol["image"]["reference"] = update_image(ref, images)
+    # configurations: images field specs (a custom kind's own paths), applied after the builtin ones.
+    for _, parts, _create in extra:
+        for holder in _holders_of(obj, parts):
+            if isinstance(holder.get(parts[-1]), str):
+                holder[parts[-1]] = update_image(holder[parts[-1]], images)
+
+
+def _holders_of(node: Any, parts: tuple[str, ...]) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [h for item in node for h in _holders_of(item, parts)]
+    if not isinstance(node, dict):
+        return []
+    return [node] if len(parts) == 1 else _holders_of(node.get(parts[0]), parts[1:])
 
 
 def parse_set_image_arg(arg: str) -> Image:

@@ -5,6 +5,7 @@ The table mirrors kustomize's default ``nameReference`` field specs (``api/inter
 namereference.go``) exactly — which referrer kinds and paths are rewritten, and which are not: kustomize has no
 entries for Argo ``Rollout`` (Argo Rollouts documents a ``configurations:`` file for that), for ``serviceAccount``
 (the deprecated alias) or for ``ephemeralContainers``, so neither do we; ``kubectl kustomize`` is the oracle.
+A ``configurations:`` file (``configurations.py``) adds entries, as Argo Rollouts' documented one does.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ NAME_REFERENCES: dict[str, list[tuple[str, str]]] = {
     ],
     "PriorityClass": [(k, f"{_POD[k]}/priorityClassName") for k in _SA_KINDS],
     "Role": [("RoleBinding", "roleRef/name")],
+    "ValidatingAdmissionPolicy": [("ValidatingAdmissionPolicyBinding", "spec/policyName")],
     "ClusterRole": [("RoleBinding", "roleRef/name"), ("ClusterRoleBinding", "roleRef/name")],
     **{
         k: [("HorizontalPodAutoscaler", "spec/scaleTargetRef/name")]
@@ -157,13 +159,21 @@ def _fix_map(rm: dict[str, list[Resource]], target: str, ref: dict[str, Any], re
             ref["namespace"] = chosen.namespace
 
 
-def fix_name_references(rm: ResMap) -> None:
-    """Point every reference at the current name of the resource it named under any earlier name."""
+def fix_name_references(rm: ResMap, extra: dict[str, list[tuple[str, tuple[str, ...]]]] | None = None) -> None:
+    """Point every reference at the current name of the resource it named under any earlier name; ``extra`` are
+    the nameReference specs of ``configurations:`` (target kind → referrer kind and path)."""
+    table = _BY_REFERRER
+    if extra:
+        table = {k: list(v) for k, v in _BY_REFERRER.items()}
+        for target, refs in extra.items():
+            for kind, spec_path in refs:
+                if (target, list(spec_path)) not in table.setdefault(kind, []):
+                    table[kind].append((target, list(spec_path)))
     by_kind: dict[str, list[Resource]] = {}
     for t in rm.items:
         by_kind.setdefault(t.kind, []).append(t)
     for r in rm.items:
-        for target, parts in _BY_REFERRER.get(r.kind, ()):
+        for target, parts in table.get(r.kind, ()):
             if target in ("Role", "ClusterRole") and (r.obj.get("roleRef") or {}).get("kind") != target:
                 continue
             for holder, key in list(_holders(r.obj, parts)):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shipyard.errors import SpecError
+from shipyard.gitops.kustomize.configurations import Config
 
 # kyaml resid/gvk.go legacy order.
 ORDER_FIRST = [
@@ -131,6 +132,8 @@ class ResMap:
 
     def __init__(self) -> None:
         self.items: list[Resource] = []
+        # Transformer configurations (``configurations:``) of this kustomization and the bases under it.
+        self.config = Config()
 
     def add(self, r: Resource) -> None:
         self.add_all([r])
@@ -156,6 +159,7 @@ class ResMap:
 
     def extend(self, other: ResMap) -> None:
         self.add_all(other.items)
+        self.config.merge(other.config)
 
     def find(self, kind: str, name: str, namespace: str | None = None, *, any_id: bool = False) -> list[Resource]:
         """By kind and name: the original or current name, or (``any_id``) any name it ever had."""

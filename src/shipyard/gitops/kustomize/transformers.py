@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipyard.errors import SpecError
+from shipyard.gitops.kustomize.configurations import set_map, targets
 from shipyard.gitops.kustomize.generators import content_hash
 from shipyard.gitops.kustomize.resource import CLUSTER_SCOPED, ResMap
 
@@ -127,6 +128,10 @@ def add_labels(rm: ResMap, pairs: dict[str, str], *, selectors: bool, templates:
                     else:
                         for m in _each(r.obj, path):
                             m.update(pairs)
+        # configurations: commonLabels specs serve commonLabels/includeSelectors, templateLabels includeTemplates.
+        for spec in rm.config.of("commonLabels" if selectors else "templateLabels" if templates else ""):
+            if spec[0] in ("", r.kind):
+                set_map(r.obj, spec, pairs)
 
 
 def add_annotations(rm: ResMap, pairs: dict[str, str]) -> None:
@@ -136,6 +141,9 @@ def add_annotations(rm: ResMap, pairs: dict[str, str]) -> None:
         for kind, path, create in _TEMPLATE_SPECS:
             if r.kind == kind:
                 _set_all(_at(r.obj, (*path[:-1], "annotations"), create), pairs)
+        for spec in rm.config.of("commonAnnotations"):
+            if spec[0] in ("", r.kind):
+                set_map(r.obj, spec, pairs)
 
 
 _SCALABLE = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
@@ -145,7 +153,8 @@ def set_replicas(rm: ResMap, replicas: list[dict[str, Any]], where: str = "") ->
     for entry in replicas:
         if not isinstance(entry, dict) or not isinstance(entry.get("count", 0), int):
             raise SpecError(f"{where}replicas entries are {{name, count}} with an integer count, not {entry!r}")
-        hits = [r for r in rm.items if r.kind in _SCALABLE and entry.get("name") in r.all_names()]
+        extra = {spec[0]: spec for spec in rm.config.of("replicas")}
+        hits = [r for r in rm.items if (r.kind in _SCALABLE or r.kind in extra) and entry.get("name") in r.all_names()]
         if not hits:
             # replicacount.go: a name no Deployment/StatefulSet/ReplicaSet/ReplicationController has is an error
             # (an Argo Rollout, say, is not scaled by the builtin transformer).
@@ -154,7 +163,13 @@ def set_replicas(rm: ResMap, replicas: list[dict[str, Any]], where: str = "") ->
                 f"following kinds: {', '.join(_SCALABLE)}"
             )
         for r in hits:
-            r.obj.setdefault("spec", {})["replicas"] = entry.get("count", 0)
+            if r.kind in _SCALABLE:
+                r.obj.setdefault("spec", {})["replicas"] = entry.get("count", 0)
+            else:
+                _, parts, create = extra[r.kind]
+                for holder in targets(r.obj, parts, create):
+                    if create or parts[-1] in holder:
+                        holder[parts[-1]] = entry.get("count", 0)
 
 
 def add_hash_suffixes(rm: ResMap) -> None:

@@ -146,6 +146,7 @@ def test_missing_param_and_workspace_fail_before_anything_runs(svc: Any) -> None
     assert cond(obj) == (
         "False",
         "InvalidWorkspaceBindings",
+        "PipelineRun default/r2 doesn't bind Pipeline default/r2's Workspaces correctly: "
         'pipeline requires workspace with name "src" be provided by pipelinerun',
     )
     assert svc.taskruns("r2") == []

@@ -17,6 +17,7 @@ from shipyard.clock import Clock
 from shipyard.controllers.pipeline_store import PipelineStore
 from shipyard.controllers.pipeline_workspaces import HostVolume, join_sub_path, taskrun_dir
 from shipyard.errors import ShipyardError
+from shipyard.pipelines.params import validate_params_error
 from shipyard.pipelines.results import parse_results
 from shipyard.pipelines.state import TaskRunRecord, TRState
 from shipyard.pipelines.substitution import Value
@@ -116,8 +117,14 @@ def execute(
         v = Verdict(TRState.failed, "TaskRunValidationFailed", str(exc))
         return _result(a, v, [], [], started, clock.now(), {})
     if resolved.problems:
-        p = resolved.problems[0]
-        v = Verdict(TRState.failed, "TaskRunValidationFailed", f"[User error] {p.message}")
+        # taskrun.go prepare: ValidateResolvedTask -> "invalid input params for task <name>: <validateParams>".
+        params_text = validate_params_error(resolved.problems)
+        message = (
+            f"invalid input params for task {a.label}: {params_text}"
+            if params_text is not None
+            else f"[User error] {resolved.problems[0].message}"
+        )
+        v = Verdict(TRState.failed, "TaskRunValidationFailed", message)
         return _result(a, v, [], [], started, clock.now(), resolved.spec)
     mounts = [Mount(path=u.mount_path, source=host_dirs[u.name], read_only=u.read_only) for u in resolved.workspaces]
     sandbox = Sandbox(

@@ -21,6 +21,60 @@ from shipyard.resources.tekton import ParamSpec
 class ParamProblem:
     reason: str  # ParameterMissing | ParameterTypeMismatch | ObjectParameterMissKeys | InvalidParamValue
     message: str
+    param: str = ""
+    keys: tuple[str, ...] = ()  # ObjectParameterMissKeys: the missing keys
+
+
+def _go_list(items: Sequence[str]) -> str:
+    return "[" + " ".join(items) + "]"  # Go's %s of a []string
+
+
+def validate_params_error(problems: Sequence[ParamProblem]) -> str | None:
+    """The text of ``validateParams`` (pkg/reconciler/taskrun/validate_taskrun.go) for these problems: missing
+    values first, then wrong types, then missing object keys; None when there is no param problem."""
+    missing = [p.param for p in problems if p.reason == "ParameterMissing"]
+    if missing:
+        return f"missing values for these params which have no default values: {_go_list(missing)}"
+    wrong = [p.param for p in problems if p.reason == "ParameterTypeMismatch"]
+    if wrong:
+        return f"param types don't match the user-specified type: {_go_list(wrong)}"
+    keys = {p.param: list(p.keys) for p in problems if p.reason == "ObjectParameterMissKeys"}
+    if keys:
+        body = " ".join(f"{k}:{_go_list(v)}" for k, v in sorted(keys.items()))
+        return f"missing keys for these params which are required in ParamSpec's properties map[{body}]"
+    return None
+
+
+def pipelinerun_param_failure(
+    problems: Sequence[ParamProblem], *, run: str, namespace: str, pipeline: str
+) -> tuple[str, str] | None:
+    """Reason and message of a PipelineRun whose own params are wrong (pipelinerun.go reconcile:
+    ``ValidateRequiredParametersProvided``, ``ValidateParamTypesMatching``, ``ValidateObjectParamRequiredKeys``)."""
+    pr, pl = f"{namespace}/{run}", f"{namespace}/{pipeline}"
+    missing = [p.param for p in problems if p.reason == "ParameterMissing"]
+    if missing:
+        return (
+            "ParameterMissing",
+            f"PipelineRun {pr} is missing some parameters required by Pipeline {pl}: "
+            f"PipelineRun missing parameters: {_go_list(missing)}",
+        )
+    wrong = [p.param for p in problems if p.reason == "ParameterTypeMismatch"]
+    if wrong:
+        return (
+            "ParameterTypeMismatch",
+            f"PipelineRun {pr} parameters have mismatching types with Pipeline {pl}'s parameters: "
+            f"parameters have inconsistent types : {_go_list(wrong)}",
+        )
+    keys = [p for p in problems if p.reason == "ObjectParameterMissKeys"]
+    if keys:
+        return (
+            "ObjectParameterMissKeys",
+            f"PipelineRun {pr} parameters is missing object keys required by Pipeline {pl}'s parameters: "
+            + "; ".join(p.message for p in keys),
+        )
+    if problems:
+        return problems[0].reason, f"[User error] {problems[0].message}"
+    return None
 
 
 def type_of(value: Value) -> str:
@@ -53,7 +107,7 @@ def resolve_params(
             continue
         else:
             problems.append(
-                ParamProblem("ParameterMissing", f'parameter "{spec.name}" is required but was not provided')
+                ParamProblem("ParameterMissing", f'parameter "{spec.name}" is required but was not provided', spec.name)
             )
             continue
         if kind == "object" and isinstance(value, dict) and isinstance(spec.default, dict):
@@ -63,6 +117,7 @@ def resolve_params(
                 ParamProblem(
                     "ParameterTypeMismatch",
                     f'parameter "{spec.name}" is declared {kind} but was given {type_of(value)}',
+                    spec.name,
                 )
             )
             continue
@@ -94,6 +149,8 @@ def resolve_params(
                     ParamProblem(
                         "ObjectParameterMissKeys",
                         f'object parameter "{spec.name}" is missing keys: {", ".join(sorted(missing))}',
+                        spec.name,
+                        tuple(missing),
                     )
                 )
         if spec.enum and isinstance(values.get(spec.name), str) and values[spec.name] not in spec.enum:

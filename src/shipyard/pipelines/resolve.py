@@ -10,7 +10,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from shipyard.errors import NotFoundError, SpecErrors, UnsupportedError
-from shipyard.pipelines.params import params_dict, resolve_params
+from shipyard.pipelines.params import (
+    ParamProblem,
+    params_dict,
+    pipelinerun_param_failure,
+    resolve_params,
+    validate_params_error,
+)
 from shipyard.pipelines.state import Cancel, RunState
 from shipyard.pipelines.substitution import Value
 from shipyard.pipelines.taskrun import check_supported, propagate_workspaces
@@ -184,16 +190,53 @@ def new_run_state(
         timeout_tasks=(parse_duration(timeouts.tasks) or None) if timeouts and timeouts.tasks else None,
         timeout_finally=(parse_duration(timeouts.finally_) or None) if timeouts and timeouts.finally_ else None,
     )
-    if problems:
-        state.failure = (problems[0].reason, f"[User error] {problems[0].message}")
+    # pipelinerun.go reconcile checks these in this order; the first failure is the run's condition.
+    meta_name = model.spec.pipeline_ref.name if model.spec.pipeline_ref and model.spec.pipeline_ref.name else name
+    state.failure = pipelinerun_param_failure(problems, run=name, namespace=namespace, pipeline=meta_name)
     for w in spec.workspaces:
         if not w.optional and w.name not in bound and state.failure is None:
             state.failure = (
                 "InvalidWorkspaceBindings",
+                f"PipelineRun {namespace}/{name} doesn't bind Pipeline {namespace}/{meta_name}'s Workspaces correctly: "
                 f'pipeline requires workspace with name "{w.name}" be provided by pipelinerun',
             )
+    if state.failure is None:
+        state.failure = _pipeline_task_params_failure(spec, task_specs, inline, set(values), name)
     if model.spec.status == "PipelineRunPending":
         raise UnsupportedError(f'PipelineRun {name}: status "PipelineRunPending" (do not start yet) is not supported')
     if model.spec.status is not None:
         state.cancel = Cancel(model.spec.status)  # Cancelled | CancelledRunFinally | StoppedRunFinally
     return state
+
+
+def _pipeline_task_params_failure(
+    spec: PipelineSpec,
+    task_specs: Mapping[str, TaskSpec],
+    inline: Mapping[str, bool],
+    pipeline_params: set[str],
+    run: str,
+) -> tuple[str, str] | None:
+    """A pipeline task that leaves a Task param without a value fails the run before any TaskRun is created
+    (pipelinerun.go: ``ValidateResolvedTask`` -> ``PipelineValidationFailed``). An embedded taskSpec also gets the
+    pipeline's params by propagation, so those count as given."""
+    for pt in [*spec.tasks, *spec.finally_]:
+        given = {p.name for p in pt.params}
+        if pt.matrix is not None:
+            given |= {p.name for p in pt.matrix.params}
+            given |= {p.name for inc in pt.matrix.include for p in inc.params}
+        if inline[pt.name]:
+            given |= pipeline_params
+        missing = [
+            ParamProblem("ParameterMissing", "", p.name)
+            for p in task_specs[pt.name].params
+            if p.default is None and p.name not in given
+        ]
+        text = validate_params_error(missing)
+        if text is not None:
+            task = "" if inline[pt.name] else (pt.task_ref.name if pt.task_ref and pt.task_ref.name else "")
+            return (
+                "PipelineValidationFailed",
+                f"Validation failed for pipelinerun {run} with error [User error] invalid input params for task "
+                f"{task}: {text}",
+            )
+    return None

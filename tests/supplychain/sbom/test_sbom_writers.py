@@ -69,6 +69,13 @@ def test_spdx_shape(sbom: Sbom) -> None:
     refs = {x["licenseId"]: x["extractedText"] for x in doc["hasExtractedLicensingInfos"]}
     assert refs["LicenseRef-GPL-3-plus"] == "GPL-3+"
     assert doc["documentNamespace"].endswith(UUID)
+    # syft spdxhelpers/source_info.go: the phrase names what was read, then ": " and the evidence paths.
+    assert by_name["Jinja2"]["sourceInfo"].startswith(
+        "acquired package info from installed python package manifest file: /"
+    )
+    assert by_name["bash"]["sourceInfo"].startswith("acquired package info from DPKG DB: /var/lib/dpkg/status")
+    # syft toRootPackage: the root asserts no licence or copyright.
+    assert (root["licenseConcluded"], root["licenseDeclared"], root["copyrightText"]) == ("NOASSERTION",) * 3
 
 
 def test_cyclonedx_validates_strictly(sbom: Sbom) -> None:

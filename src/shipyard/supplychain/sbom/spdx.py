@@ -17,9 +17,18 @@ from typing import Any
 
 from shipyard import __version__
 from shipyard.supplychain.sbom.licenses import to_spdx
-from shipyard.supplychain.sbom.model import Package, Sbom, SourceKind
+from shipyard.supplychain.sbom.model import Package, PackageType, Sbom, SourceKind
 
 _ID_CHARS = re.compile(r"[^A-Za-z0-9.\-]+")
+# syft format/common/spdxhelpers/source_info.go: "<what the cataloger read>: <paths>".
+_SOURCE_INFO = {
+    PackageType.DEB: "acquired package info from DPKG DB",
+    PackageType.APK: "acquired package info from APK DB",
+    PackageType.PYTHON: "acquired package info from installed python package manifest file",
+    PackageType.NPM: "acquired package info from installed node module manifest file",
+    PackageType.GO: "acquired package info from go module information",
+    PackageType.JAVA: "acquired package info from installed java archive",
+}
 
 
 def element_id(*parts: str) -> str:
@@ -37,6 +46,10 @@ def _root(sbom: Sbom) -> dict[str, Any]:
         "filesAnalyzed": False,
         "primaryPackagePurpose": "CONTAINER" if src.kind is SourceKind.IMAGE else "FILE",
         "supplier": "NOASSERTION",
+        # syft toRootPackage (spdxhelpers/to_format_model.go) asserts nothing about the root's licences/copyright.
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": "NOASSERTION",
+        "copyrightText": "NOASSERTION",
     }
     if src.digest:
         alg, _, value = src.digest.partition(":")
@@ -73,7 +86,9 @@ def _package(pkg: Package, licenses: _Licenses) -> dict[str, Any]:
         "supplier": "NOASSERTION",
         "downloadLocation": "NOASSERTION",
         "filesAnalyzed": False,
-        "sourceInfo": "acquired package info from " + ", ".join(loc.path for loc in pkg.locations),
+        "sourceInfo": _SOURCE_INFO.get(pkg.type, "acquired package info from the following paths")
+        + ": "
+        + ", ".join(loc.path for loc in pkg.locations),
         "licenseConcluded": "NOASSERTION",
         "licenseDeclared": licenses.declared(pkg),
         "copyrightText": "NOASSERTION",

@@ -1,6 +1,6 @@
 """The demo's workspace: an example service in a git repository, and the Tekton files that build it.
 
-Laid out under ``<SHIPYARD_HOME>/demo`` and rebuilt on every run (run history stays in the state database)::
+Laid out under ``<SHIPYARD_HOME>/demo`` and rebuilt on every run (``run.py`` empties it first) (run history stays in the state database)::
 
     demo/
       order-service/          working copy of the example service (git, branch main)
@@ -25,6 +25,7 @@ from shipyard.demo.stages import DemoContext, pipeline, task_files
 from shipyard.errors import ExecutionError
 from shipyard.store.files import atomic_write_text
 
+PYGMENTS = Path("/usr/lib/python3/dist-packages")  # python3-pygments 2.14.0 on Debian 12
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Demo Developer",
     "GIT_AUTHOR_EMAIL": "dev@order-service.example",
@@ -62,13 +63,27 @@ def _git(cwd: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def create(home: Path, ctx: DemoContext) -> DemoWorkspace:
+def vendor(dest: Path) -> None:
+    """Vendor the service's one dependency, Pygments, from this machine's Debian package (no network)."""
+    found = sorted(PYGMENTS.glob("Pygments-*.egg-info")) + sorted(PYGMENTS.glob("Pygments-*.dist-info"))
+    if not (PYGMENTS / "pygments").is_dir() or not found:
+        raise ExecutionError(f"Pygments is not installed in {PYGMENTS} (apt-get install python3-pygments)")
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(PYGMENTS / "pygments", dest / "pygments", ignore=skip)
+    shutil.copytree(found[0], dest / found[0].name, ignore=skip)
+
+
+def create(home: Path, ctx: DemoContext, *, cosign_password: str | None = None) -> DemoWorkspace:
     root = home / "demo"
-    shutil.rmtree(root, ignore_errors=True)
     service = root / "order-service"
     remote = root / "order-service.git"
     tekton = root / "tekton"
-    shutil.copytree(_assets() / "service", service)
+    for old in (service, remote, tekton):
+        shutil.rmtree(old, ignore_errors=True)
+    shutil.copytree(_assets() / "service", service, ignore=shutil.ignore_patterns("__pycache__"))
+    for dotted in service.rglob("dot-*"):  # dotfiles ship as dot-NAME (package data globs skip hidden files)
+        dotted.rename(dotted.with_name("." + dotted.name.removeprefix("dot-")))
+    vendor(service / "vendor")
     tekton.mkdir(parents=True)
 
     _git(root, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
@@ -87,6 +102,12 @@ def create(home: Path, ctx: DemoContext) -> DemoWorkspace:
     atomic_write_text(
         tekton / "webhook-secret.yaml", dump_yaml(_secret("github-webhook-secret", {"token": token})), mode=0o600
     )
+    if cosign_password is not None:
+        atomic_write_text(
+            tekton / "cosign-password.yaml",
+            dump_yaml(_secret("cosign-password", {"password": cosign_password})),
+            mode=0o600,
+        )
     return DemoWorkspace(root=root, service=service, remote=remote, tekton=tekton, webhook_secret=token, commit=commit)
 
 

@@ -1,13 +1,13 @@
-"""A tiny HTTP server: GET /healthz and POST /orders/total."""
+"""A tiny HTTP server: GET /healthz, POST /orders/total and POST /orders/receipt."""
 
 from __future__ import annotations
 
 import json
 import os
-from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from app.orders import Line, total
+from app.orders import total
+from app.receipt import parse_lines, receipt
 
 VERSION = os.environ.get("APP_VERSION", "dev")
 
@@ -20,12 +20,21 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(404, {"error": "not found"})
 
     def do_POST(self) -> None:
-        if self.path != "/orders/total":
+        if self.path not in ("/orders/total", "/orders/receipt"):
             self._reply(404, {"error": "not found"})
             return
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
-        lines = [Line(x["sku"], int(x["quantity"]), Decimal(str(x["unit_price"]))) for x in body.get("lines", [])]
-        self._reply(200, {"total": str(total(lines, discount_percent=int(body.get("discount_percent", 0))))})
+        lines = parse_lines(body)
+        discount = int(body.get("discount_percent", 0))
+        if self.path == "/orders/receipt":
+            data = receipt(lines, discount_percent=discount).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        self._reply(200, {"total": str(total(lines, discount_percent=discount))})
 
     def _reply(self, code: int, payload: dict[str, object]) -> None:
         data = json.dumps(payload).encode()
@@ -37,7 +46,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    ThreadingHTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8080"))), Handler).serve_forever()
+    host = os.environ.get("HOST", "0.0.0.0")  # a container listens on its own interface; HOST narrows it
+    ThreadingHTTPServer((host, int(os.environ.get("PORT", "8080"))), Handler).serve_forever()
 
 
 if __name__ == "__main__":

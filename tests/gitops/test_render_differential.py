@@ -75,6 +75,9 @@ CASES = [
     # secrets and service account; a second file in a further overlay adds images/commonLabels specs for a CRD
     "rollouts/ov",
     "rollouts/ov2",
+    # prefix/suffix skip Namespace/CRD/APIService but not other cluster-scoped kinds; an APIService without
+    # spec.service gets one for the namespace; a targeted SMP keeps the name, a JSON6902 patch may rename
+    "prefixkinds",
 ]
 
 

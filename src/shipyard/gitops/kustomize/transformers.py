@@ -89,10 +89,9 @@ def set_namespace(rm: ResMap, namespace: str) -> None:
             for s in r.obj.get("subjects") or []:
                 if isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name") == "default":
                     s["namespace"] = namespace
-        service = (r.obj.get("spec") or {}).get("service") if r.kind == "APIService" else None
-        if isinstance(service, dict):
-            # field spec spec/service/namespace of APIService: set even where it was absent.
-            service["namespace"] = namespace
+        if r.kind == "APIService":
+            # field spec spec/service/namespace of APIService, create: true — made even where spec was absent.
+            _set_all(_at(r.obj, ("spec", "service"), True), {"namespace": namespace})
         if r.kind == "Namespace":
             # namespace's field specs include a Namespace object's own metadata/name.
             r.rename(namespace)

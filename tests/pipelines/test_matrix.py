@@ -69,6 +69,23 @@ VER = ("version", ["go1.17", "go1.18.1"])
             id="include-merge-and-append",
         ),
         pytest.param(
+            # matrix_types.go shouldAddNewCombination: {amd64, go1.99} shares GOARCH=linux/amd64 with a combination,
+            # so it is not appended, and contains() fails everywhere, so it is merged nowhere: it is dropped.
+            # {I-do-not-exist, go1.99} shares nothing and is appended; a second identical entry then shares with
+            # the one appended before it and is not appended again.
+            [("GOARCH", ["linux/amd64"]), ("version", ["go1.17"])],
+            [
+                {"GOARCH": "linux/amd64", "version": "go1.99"},
+                {"GOARCH": "I-do-not-exist", "version": "go1.99"},
+                {"GOARCH": "I-do-not-exist", "version": "go1.99"},
+            ],
+            [
+                {"GOARCH": "linux/amd64", "version": "go1.17"},
+                {"GOARCH": "I-do-not-exist", "version": "go1.99"},
+            ],
+            id="include-partly-matching-is-dropped-shouldAddNewCombination",
+        ),
+        pytest.param(
             [],
             [
                 {"IMAGE": "image-1", "DOCKERFILE": "path/to/Dockerfile1"},

@@ -3,7 +3,8 @@
 - combinations are built param by param with ``distribute``: the outer loop is over the *new* param's values and
   the inner loop over the existing combinations, so the **first param varies fastest**;
 - every include entry is merged into each combination that ``contains`` it (all of the entry's keys that the
-  combination has carry the same value); an entry contained in no combination is appended as a new one;
+  combination has carry the same value); an entry that shares no name=value pair with any combination is
+  appended as a new one (``shouldAddNewCombination``), so one that matches only partly is dropped;
 - with include and no params, exactly the include entries are the combinations.
 """
 
@@ -38,7 +39,9 @@ def fan_out(params: Sequence[tuple[str, Value]], include: Sequence[Combination])
             if _contains(c, entry):
                 c.update(entry)
     for entry in includes:
-        if not combinations or not any(_contains(c, entry) for c in combinations):
+        # shouldAddNewCombination: appended only when no combination (the ones appended before it included)
+        # shares any name=value pair with it; an entry that partly matches is neither merged nor added.
+        if entry and not any(c.get(k) == v for c in combinations for k, v in entry.items() if k in c):
             combinations.append(dict(entry))
     return combinations
 

@@ -39,11 +39,13 @@ PUSH_LOG = "pushes.json"
 
 def record_push(repository: str, digest: str, when: float) -> None:
     """Remember a push in the store, so lifecycle can later find the image once its tag moves on."""
-    store = layout()
-    log = store.load_meta(PUSH_LOG) or {}
-    entries = log.setdefault(repository, {})
-    entries.setdefault(digest, when)
-    store.save_meta(PUSH_LOG, log)
+
+    def change(log: Any) -> dict[str, Any]:
+        log = log if isinstance(log, dict) else {}
+        log.setdefault(repository, {}).setdefault(digest, when)
+        return log
+
+    layout().update_meta(PUSH_LOG, change)
 
 
 def _created(c: RegistryClient, ref: Reference, digest: str, media_type: str, raw: bytes) -> float | None:

@@ -272,6 +272,11 @@ class OciLayout:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._atomic(path, canonical_json(obj))
 
+    def update_meta(self, rel: str, change: Callable[[Any], Any]) -> None:
+        """Read-modify-write a bookkeeping file under the store's lock (concurrent writers lose nothing)."""
+        with self._locked():
+            self.save_meta(rel, change(self.load_meta(rel)))
+
     def load_meta(self, rel: str) -> Any:
         try:
             return json.loads((self.root / CACHE_DIR / "meta" / rel).read_bytes())

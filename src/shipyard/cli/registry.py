@@ -40,8 +40,8 @@ PUSH_LOG = "pushes.json"
 def record_push(repository: str, digest: str, when: float) -> None:
     """Remember a push in the store, so lifecycle can later find the image once its tag moves on."""
 
-    def change(log: Any) -> dict[str, Any]:
-        log = log if isinstance(log, dict) else {}
+    def change(old: Any) -> dict[str, Any]:
+        log: dict[str, Any] = old if isinstance(old, dict) else {}
         log.setdefault(repository, {}).setdefault(digest, when)
         return log
 

@@ -7,30 +7,56 @@ from typing import Any
 
 from shipyard.resources.timefmt import parse_time
 
-ICONS = {
-    "Healthy": "✔",
-    "Successful": "✔",
-    "Running": "✔",
+# AR:pkg/kubectl-argo-rollouts/info: rolloutIcon, replicaSetIcon, analysisIcon (one map per kind — a Running
+# AnalysisRun is "◌ Running", never "✔").
+ROLLOUT_ICONS = {
     "Progressing": "◌",
-    "Paused": "॥",
-    "Degraded": "✖",
-    "Failed": "✖",
     "Error": "⚠",
-    "Inconclusive": "?",
+    "InvalidSpec": "⚠",
+    "Paused": "॥",
+    "Healthy": "✔",
+    "Degraded": "✖",
     "Unknown": "?",
     "ScaledDown": "•",
-    "Pending": "◷",
 }
+RS_ICONS = {"Progressing": "◌", "Healthy": "✔", "ReplicaFailure": "✖", "ScaledDown": "•"}
+RUN_ICONS = {"Successful": "✔", "Inconclusive": "?", "Failed": "✖", "Error": "⚠", "Running": "◌", "Pending": "◷"}
+ICONS = ROLLOUT_ICONS  # kept for callers that render a rollout status
+
+
+def human_duration(secs: float) -> str:
+    """k8s ``duration.HumanDuration`` (apimachinery/pkg/util/duration), which Argo's AGE and delay columns use."""
+    s = int(secs)
+    if s < -1:
+        return "<invalid>"
+    if s < 0:
+        return "0s"
+    if s < 120:
+        return f"{s}s"
+    minutes, hours = s // 60, s // 3600
+    if minutes < 10:
+        return f"{minutes}m" if s % 60 == 0 else f"{minutes}m{s % 60}s"
+    if minutes < 180:
+        return f"{minutes}m"
+    if hours < 8:
+        return f"{hours}h" if minutes % 60 == 0 else f"{hours}h{minutes % 60}m"
+    if hours < 48:
+        return f"{hours}h"
+    days = hours // 24
+    if hours < 24 * 8:
+        return f"{days}d" if hours % 24 == 0 else f"{days}d{hours % 24}h"
+    if hours < 24 * 365 * 2:
+        return f"{days}d"
+    years = days // 365
+    if hours < 24 * 365 * 8:
+        return f"{years}y" if days % 365 == 0 else f"{years}y{days % 365}d"
+    return f"{years}y"
 
 
 def age(created: str | None, now: float) -> str:
     if not created:
         return ""
-    secs = max(0, int(now - parse_time(created)))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if secs >= size:
-            return f"{secs // size}{unit}"
-    return f"{secs}s"
+    return human_duration(now - parse_time(created))
 
 
 def _images(template: dict[str, Any]) -> list[str]:
@@ -38,19 +64,26 @@ def _images(template: dict[str, Any]) -> list[str]:
 
 
 def _rs_status(rs: dict[str, Any]) -> str:
+    """``getReplicaSetHealth``: fewer available than spec ⇒ Progressing; spec 0 ⇒ ScaledDown; else Healthy."""
     spec = int((rs.get("spec") or {}).get("replicas", 0))
     avail = int((rs.get("status") or {}).get("availableReplicas", 0))
-    if spec == 0 and avail == 0:
-        return "ScaledDown"
-    return "Healthy" if avail >= spec else "Progressing"
+    if avail < spec:
+        return "Progressing"
+    return "ScaledDown" if spec == 0 else "Healthy"
 
 
 def hash_of(o: dict[str, Any]) -> str:
     return str(((o.get("metadata") or {}).get("labels") or {}).get("rollouts-pod-template-hash", ""))
 
 
-def icon(status: str) -> str:
-    return f"{ICONS.get(status, '?')} {status}"
+def icon(status: str, icons: dict[str, str] | None = None) -> str:
+    return f"{(icons or ROLLOUT_ICONS).get(status, ' ')} {status}"
+
+
+def _delay(deadline: str, now: float) -> str:
+    """``ScaleDownDelay``: "passed" once the deadline is behind us, else the human duration left."""
+    left = parse_time(deadline) - now
+    return "passed" if left < 0 else human_duration(left)
 
 
 def rollout_view(
@@ -77,7 +110,7 @@ def rollout_view(
             tags.append("preview")
         deadline = (rs["metadata"].get("annotations") or {}).get("scale-down-deadline")
         if deadline:
-            tags.append(f"delay:{max(0, int(parse_time(deadline) - now))}s")
+            tags.append(f"delay:{_delay(deadline, now)}")
         rev = int((rs["metadata"].get("annotations") or {}).get("rollout.argoproj.io/revision", "0"))
         rs_runs = []
         for run in runs:
@@ -99,8 +132,12 @@ def rollout_view(
                     "status": rst.get("phase", "Pending"),
                     "age": age(run["metadata"].get("creationTimestamp"), now),
                     "info": info,
+                    "created": run["metadata"].get("creationTimestamp") or "",
                 }
             )
+        # getAnalysisRunInfo: oldest first, then by name descending
+        rs_runs.sort(key=lambda r: r["name"], reverse=True)
+        rs_runs.sort(key=lambda r: parse_time(r["created"]) if r["created"] else 0.0)
         revisions.append(
             {
                 "revision": rev,
@@ -111,6 +148,7 @@ def rollout_view(
                 "images": _images((rs.get("spec") or {}).get("template") or {}),
                 "tags": tags,
                 "replicas": int((rs.get("spec") or {}).get("replicas", 0)),
+                "current": int((rs.get("status") or {}).get("replicas", 0)),
                 "available": int((rs.get("status") or {}).get("availableReplicas", 0)),
                 "analysisRuns": rs_runs,
             }
@@ -125,15 +163,30 @@ def rollout_view(
             set_weight = 100
         else:
             set_weight = next((s["setWeight"] for s in reversed(steps[: idx + 1]) if "setWeight" in s), 0)
+    actual = None
+    if canary is not None:
+        # rollout_info.go: past the last step 100; basic canary: canary available·100/available; routed: weights
+        actual = 0
+        if idx is None or idx >= len(steps):
+            actual = 100
+        elif int(st.get("availableReplicas", 0)) > 0:
+            if canary.get("trafficRouting") is None:
+                for view_rs in revisions:
+                    if "canary" in view_rs["tags"]:
+                        actual = view_rs["available"] * 100 // int(st["availableReplicas"])
+            elif weights:
+                actual = int((weights.get("canary") or {}).get("weight", 0))
+            else:
+                actual = set_weight
     return {
         "name": ro["metadata"]["name"],
         "namespace": ro["metadata"].get("namespace") or "default",
         "status": st.get("phase", "Progressing"),
         "message": st.get("message", ""),
         "strategy": "Canary" if canary is not None else "BlueGreen",
-        "step": f"{idx}/{len(steps)}" if canary is not None and steps and idx is not None else None,
+        "step": (f"{idx}/{len(steps)}" if steps and idx is not None else "") if canary is not None else None,
         "setWeight": set_weight,
-        "actualWeight": (weights.get("canary") or {}).get("weight") if canary is not None else None,
+        "actualWeight": actual,
         "desired": int(spec.get("replicas", 1)),
         "current": int(st.get("replicas", 0)),
         "updated": int(st.get("updatedReplicas", 0)),
@@ -154,18 +207,19 @@ def render(view: dict[str, Any]) -> str:
     if view["message"]:
         lines.append(f"{'Message:':<17}{view['message']}")
     lines.append(f"{'Strategy:':<17}{view['strategy']}")
-    if view["step"] is not None:
-        lines.append(f"{'  Step:':<17}{view['step']}")
-    if view["setWeight"] is not None:
+    if view["strategy"] == "Canary":
+        lines.append(f"{'  Step:':<17}{view['step'] or ''}")
         lines.append(f"{'  SetWeight:':<17}{view['setWeight']}")
-        lines.append(f"{'  ActualWeight:':<17}{view['actualWeight'] if view['actualWeight'] is not None else 0}")
-    images: list[tuple[str, list[str]]] = []
+        lines.append(f"{'  ActualWeight:':<17}{view['actualWeight']}")
+    # info.Images: images of ReplicaSets with pods, merged per image, tags and images sorted (mergeImageAndTags)
+    merged: dict[str, set[str]] = {}
     for rev in view["revisions"]:
-        tags = [t for t in rev["tags"] if not t.startswith("delay")]
-        if tags:
-            images += [(img, tags) for img in rev["images"]]
-    for i, (img, tags) in enumerate(images):
-        lines.append(f"{'Images:' if i == 0 else '':<17}{img} ({', '.join(tags)})")
+        if rev["current"] > 0:
+            for img in rev["images"]:
+                merged.setdefault(img, set()).update(t for t in rev["tags"] if not t.startswith("delay"))
+    for i, img in enumerate(sorted(merged)):
+        text = f"{img} ({', '.join(sorted(merged[img]))})" if merged[img] else img
+        lines.append(f"{'Images:' if i == 0 else '':<17}{text}")
     lines.append("Replicas:")
     for key in ("desired", "current", "updated", "ready", "available"):
         lines.append(f"{'  ' + key.capitalize() + ':':<17}{view[key]}")
@@ -177,9 +231,10 @@ def render(view: dict[str, Any]) -> str:
         last = i == len(revs) - 1
         rows.append((("└──" if last else "├──") + f"# revision:{rev['revision']}", "", "", "", ""))
         pad = "   " if last else "│  "
-        children = [("⧉ " + rev["name"], "ReplicaSet", icon(rev["status"]), rev["age"], rev["info"])]
+        children = [("⧉ " + rev["name"], "ReplicaSet", icon(rev["status"], RS_ICONS), rev["age"], rev["info"])]
         children += [
-            ("\u03b1 " + r["name"], "AnalysisRun", icon(r["status"]), r["age"], r["info"]) for r in rev["analysisRuns"]
+            ("\u03b1 " + r["name"], "AnalysisRun", icon(r["status"], RUN_ICONS), r["age"], r["info"])
+            for r in rev["analysisRuns"]
         ]
         for j, (n, k, s, a, inf) in enumerate(children):
             branch = "└──" if j == len(children) - 1 else "├──"

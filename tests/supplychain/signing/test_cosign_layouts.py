@@ -114,7 +114,8 @@ def test_bundle_signature_checked_by_independent_implementation(keypair: tuple) 
     statement = json.loads(body)
     assert statement["_type"] == "https://in-toto.io/Statement/v1"
     assert statement["predicateType"] == "https://sigstore.dev/cosign/sign/v1"
-    assert statement["subject"] == [{"digest": {"sha256": digest.split(":")[1]}}]
+    # sign.go: ResourceDescriptor{Digest, Annotations: structpb.NewStruct(nil)} → protojson "annotations": {}.
+    assert statement["subject"] == [{"digest": {"sha256": digest.split(":")[1]}, "annotations": {}}]
 
 
 @pytest.mark.parametrize("referrers_api", [True, False], ids=["OCI 1.1 referrers API", "referrers tag schema fallback"])

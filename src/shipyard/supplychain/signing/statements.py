@@ -90,11 +90,13 @@ def attestation_statement(repo: str, digest: str, predicate_type: str, predicate
 
 
 def signature_statement(digest: str, annotations: Mapping[str, str] | None = None) -> bytes:
-    """cosign 3 new-format image signature: in-toto v1, subject without name, predicate ``{}``."""
+    """cosign 3 new-format image signature: in-toto v1, subject without name, predicate ``{}``.
+
+    cosign (cmd/cosign/cli/sign/sign.go) sets ``Annotations: structpb.NewStruct(annotations)`` even without
+    ``-a``; protojson writes a set message field, so the subject always carries ``"annotations"`` (``{}`` when
+    there are none)."""
     alg, _, hexd = digest.partition(":")
-    subject: dict[str, Any] = {"digest": {alg: hexd}}
-    if annotations:
-        subject["annotations"] = dict(sorted(annotations.items()))
+    subject: dict[str, Any] = {"digest": {alg: hexd}, "annotations": dict(sorted((annotations or {}).items()))}
     return gojson.marshal(
         {"_type": STATEMENT_V1, "subject": [subject], "predicateType": COSIGN_SIGN_PREDICATE, "predicate": {}}
     )

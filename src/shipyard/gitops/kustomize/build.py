@@ -288,7 +288,14 @@ class Builder:
             if target is None:
                 raise SpecError("a JSON6902 patch needs a target", file=doc.file, line=doc.line_of(at))
             for r in select(rm, target):
-                r.obj = apply_json6902(r.obj, bodies[0])
+                patched = apply_json6902(r.obj, bodies[0])
+                if (
+                    not isinstance(patched, dict)
+                    or not patched.get("kind")
+                    or not isinstance(patched.get("metadata"), dict)
+                ):
+                    raise SpecError(f"JSON6902 patch leaves {r.describe()} without a kind or metadata", file=label)
+                r.obj = patched
             return
         if json_only:
             raise SpecError("patchesJson6902 entry is not a JSON6902 operation list", file=label)

@@ -10,6 +10,7 @@ the output as ordinary keys, which no API server accepts. We refuse them by name
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from shipyard.errors import SpecError, UnsupportedError
@@ -137,11 +138,19 @@ def _walk(doc: Any, tokens: list[str], pointer: str) -> Any:
 
 
 def _index(seq: list[Any], token: str, pointer: str, *, allow_end: bool) -> int:
+    """kustomize's JSON patch (evanphx/json-patch with SupportNegativeIndices): ``-`` appends, a negative index
+    counts from the end, leading zeros are read as a number."""
     if token == "-" and allow_end:
         return len(seq)
-    if not token.isdigit() or (len(token) > 1 and token.startswith("0")):
+    if not re.fullmatch(r"-?[0-9]+", token):
         raise SpecError(f"JSON6902 path {pointer!r}: {token!r} is not an array index")
     i = int(token)
+    if i < 0:
+        # For add, -1 is the new last position (after the existing elements); otherwise the existing last one.
+        size = len(seq) + (1 if allow_end else 0)
+        if i < -size:
+            raise SpecError(f"JSON6902 path {pointer!r}: index {i} out of range")
+        i += size
     if i > len(seq) or (i == len(seq) and not allow_end):
         raise SpecError(f"JSON6902 path {pointer!r}: index {i} out of range")
     return i
@@ -190,9 +199,18 @@ def apply_json6902(doc: Any, ops: list[Any]) -> Any:
         elif kind == "remove":
             out, _ = _remove(out, path)
         elif kind == "replace":
-            _walk(out, _tokens(path), path)
-            out, _ = _remove(out, path) if _tokens(path) else (out, None)
-            out = _add(out, path, op["value"])
+            tokens = _tokens(path)
+            if not tokens:
+                out = copy.deepcopy(op["value"])
+                continue
+            parent = _walk(out, tokens[:-1], path)
+            if isinstance(parent, dict):
+                # Replacing a missing key of an existing mapping adds it, as kustomize's JSON patch library does.
+                parent[tokens[-1]] = copy.deepcopy(op["value"])
+            elif isinstance(parent, list):
+                parent[_index(parent, tokens[-1], path, allow_end=False)] = copy.deepcopy(op["value"])
+            else:
+                raise SpecError(f"JSON6902 path {path!r}: parent is a scalar")
         elif kind in ("move", "copy"):
             src = str(op.get("from", ""))
             if kind == "move":

@@ -88,3 +88,30 @@ def test_blue_green_promote_full_completes_with_full_promotion_reason() -> None:
     assert st["phase"] == "Healthy"
     completed = [e.message for e in b.events if e.reason == "RolloutCompleted"]
     assert completed[-1] == f"Rollout completed update to revision 2 ({st['currentPodHash']}): Full promotion requested"
+
+
+def test_nginx_canary_ingress_events_and_prefixed_annotation_keys() -> None:
+    """AR:rollout/trafficrouting/nginx/nginx.go: CreatingCanaryIngress "Creating canary ingress `x` with weight
+    `w`" when it is made, PatchingCanaryIngress "Updating Ingress `x` to desiredWeight 'w'" on each change; an
+    additionalIngressAnnotations key that already starts with the prefix is not prefixed twice."""
+    from tests.delivery.test_scenarios import ingress, routed
+
+    b = RolloutBench()
+    b.apply(service("r-canary"), service("r-stable"), ingress())
+    extra = {"canary-by-header": "X-Canary", "nginx.ingress.kubernetes.io/canary-by-header-value": "yes"}
+    healthy(
+        b, rollout(canary={**routed(additionalIngressAnnotations=extra), "steps": [{"setWeight": 10}, {"pause": {}}]})
+    )
+    update(b)
+    b.advance(3)
+    ing = b.cluster.get("networking.k8s.io/Ingress", "default", "r-r-ingress-canary")
+    assert ing is not None
+    ann = ing["metadata"]["annotations"]
+    assert ann["nginx.ingress.kubernetes.io/canary-by-header"] == "X-Canary"
+    assert ann["nginx.ingress.kubernetes.io/canary-by-header-value"] == "yes"
+    assert not any(k.count("nginx.ingress.kubernetes.io") > 1 for k in ann)
+    ingress_events = [(e.reason, e.message) for e in b.events if "Ingress" in e.reason]
+    assert ingress_events == [
+        ("CreatingCanaryIngress", "Creating canary ingress `r-r-ingress-canary` with weight `0`"),
+        ("PatchingCanaryIngress", "Updating Ingress `r-r-ingress-canary` to desiredWeight '10'"),
+    ]

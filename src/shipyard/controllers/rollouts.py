@@ -157,7 +157,7 @@ class RolloutController:
         for svc_name, pod_hash in plan.services.items():
             wrote |= self._point_service(ns, svc_name, pod_hash)
         if plan.traffic is not None:
-            wrote |= self._route(ro, plan)
+            wrote |= self._route(ro, plan, now)
         for ev in plan.events:
             self._event(ro, ev.reason, ev.message, ev.type, now)
         if plan.status != (obj.get("status") or {}):
@@ -198,7 +198,7 @@ class RolloutController:
         self._put("Service", self.cluster.update(svc))
         return True
 
-    def _route(self, ro: Rollout, plan: Plan) -> bool:
+    def _route(self, ro: Rollout, plan: Plan, now: float) -> bool:
         assert plan.traffic is not None
         router = router_for(ro)
         try:
@@ -218,6 +218,14 @@ class RolloutController:
                 continue
             self._put(kind, self.cluster.apply(desired))
             wrote = True
+            if desired["kind"] == "Ingress":
+                # AR:rollout/trafficrouting/nginx/nginx.go SetWeightPerIngress
+                ing, w = desired["metadata"]["name"], plan.traffic.canary_weight
+                if current is None:
+                    msg = ("CreatingCanaryIngress", f"Creating canary ingress `{ing}` with weight `{w}`")
+                else:
+                    msg = ("PatchingCanaryIngress", f"Updating Ingress `{ing}` to desiredWeight '{w}'")
+                self._event(ro, msg[0], msg[1], "Normal", now)
         return wrote
 
     def _event(self, ro: Rollout, reason: str, message: str, type_: str, now: float) -> None:

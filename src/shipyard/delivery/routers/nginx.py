@@ -61,7 +61,8 @@ def build_canary_ingress(ro: Rollout, stable_ingress: Obj, weight: int, existing
     if CLASS_ANNOTATION in stable_ann:
         annotations[CLASS_ANNOTATION] = stable_ann[CLASS_ANNOTATION]
     for key, value in nginx.additional_ingress_annotations.items():
-        annotations[f"{prefix}/{key}"] = value
+        # a key already carrying the prefix is taken as written (nginx.go: !strings.HasPrefix(k, annotationPrefix))
+        annotations[key if key.startswith(prefix) else f"{prefix}/{key}"] = value
     annotations.update(nginx.canary_ingress_annotations)
     annotations[f"{prefix}/canary"] = "true"
     annotations[f"{prefix}/canary-weight"] = str(weight)

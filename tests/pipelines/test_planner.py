@@ -7,11 +7,13 @@ missing → when; ``IsFinallySkipped``; ``skipBecauseParentTaskWasSkipped`` igno
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
+from shipyard.pipelines.planner import child_name
 from shipyard.pipelines.resolve import Catalog, new_run_state
 from shipyard.pipelines.simulate import simulate
 from shipyard.pipelines.state import Cancel, RunState, TaskRunRecord, TRState
@@ -313,3 +315,31 @@ def test_graceful_stop_and_cancel_run_finally(how: Cancel, reason: str, finally_
     assert (cond["status"], cond["reason"], cond["message"]) == ("False", "Cancelled", 'PipelineRun "pr" was cancelled')
     assert skips == {"a": reason, "b": reason}
     assert ("pr-f" in started) is finally_runs
+
+
+@pytest.mark.parametrize(
+    ("parent", "suffix", "want"),
+    [
+        ("pr", "-build", "pr-build"),
+        # knative kmeta.ChildName: parent[:31-len(suffix)] + md5(parent) + suffix
+        ("p" * 60, "-build", "p" * 25 + hashlib.md5(b"p" * 60).hexdigest() + "-build"),
+        # a suffix of 31+ chars: parent[:31] + md5(parent+suffix), padded with the suffix's start to 63 chars
+        (
+            "p" * 40,
+            "-" + "t" * 40,
+            "p" * 31 + hashlib.md5(("p" * 40 + "-" + "t" * 40).encode()).hexdigest(),
+        ),
+        ("short", "-" + "t" * 62, "short" + hashlib.md5(("short-" + "t" * 62).encode()).hexdigest() + "-" + "t" * 25),
+        # makeValidName: no trailing non-alphanumerics
+        (
+            "short",
+            "-" + "t" * 24 + "--" + "u" * 40,
+            "short" + hashlib.md5(("short-" + "t" * 24 + "--" + "u" * 40).encode()).hexdigest() + "-" + "t" * 24,
+        ),
+    ],
+    ids=["fits", "long-parent-hashed", "long-suffix-hashed-together", "padded-with-suffix", "trailing-dash-trimmed"],
+)
+def test_child_name_is_knative_kmeta_childname(parent: str, suffix: str, want: str) -> None:
+    got = child_name(parent, suffix)
+    assert got == want
+    assert len(got) <= 63

@@ -90,15 +90,20 @@ CANCEL_CANCEL = "TaskRun cancelled as the PipelineRun it belongs to has been can
 
 
 def child_name(parent: str, suffix: str) -> str:
-    """knative ``kmeta.ChildName``: ``parent + suffix`` within 63 chars, else a hashed parent prefix."""
-    longest = 63
+    """knative ``kmeta.ChildName``: ``parent + suffix`` within 63 chars; else ``parent[:31-len(suffix)]`` + the
+    MD5 of the parent + suffix; a suffix of 31 chars or more gives ``parent[:31]`` + the MD5 of both, padded with
+    the start of the suffix to 63 and stripped of trailing non-alphanumerics (``makeValidName``)."""
+    longest, head = 63, 63 - 32
     if len(parent) + len(suffix) <= longest:
         return parent + suffix
+    if head - len(suffix) <= 0:
+        out = parent[:head] + hashlib.md5((parent + suffix).encode(), usedforsecurity=False).hexdigest()
+        out += suffix[: max(0, longest - len(out))]
+        while out and not (out[-1].isascii() and out[-1].isalnum()):
+            out = out[:-1]
+        return out
     digest = hashlib.md5(parent.encode(), usedforsecurity=False).hexdigest()
-    head = longest - len(suffix) - len(digest)
-    if head <= 0:
-        return hashlib.md5((parent + suffix).encode(), usedforsecurity=False).hexdigest()
-    return (parent[:head] + digest).rstrip("-") + suffix
+    return parent[: head - len(suffix)] + digest + suffix
 
 
 def deadlines(state: RunState) -> dict[str, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from typing import Any
 
@@ -220,3 +221,85 @@ def test_unknown_provider_lists_valid_ones(provider: dict[str, Any], message: st
     with pytest.raises(SpecError) as info:
         provider_key(provider)
     assert info.value.issue.message == message
+
+
+def answering(resp: httpx.Response) -> Any:
+    return providers(httpx.Client(transport=httpx.MockTransport(lambda request: resp)), env={})
+
+
+OK = {"status": "success"}
+
+
+@pytest.mark.parametrize(
+    ("resp", "message"),
+    [
+        (httpx.Response(200, json=[1, 2]), "HTTP 200: unexpected answer (a JSON list)"),
+        (httpx.Response(200, json={**OK, "data": [1]}), "unexpected answer: data is list, not an object"),
+        (
+            httpx.Response(200, json={**OK, "data": {"resultType": "vector", "result": [{"metric": {}}]}}),
+            "unexpected answer: malformed vector result",
+        ),
+        (
+            httpx.Response(200, json={**OK, "data": {"resultType": "vector", "result": [{"value": 5}]}}),
+            "unexpected answer: malformed vector result",
+        ),
+        (
+            httpx.Response(200, json={**OK, "data": {"resultType": "matrix", "result": [{"values": [5]}]}}),
+            "unexpected answer: malformed matrix result",
+        ),
+        (
+            httpx.Response(200, json={**OK, "data": {"resultType": "scalar", "result": 5}}),
+            "unexpected answer: malformed scalar result",
+        ),
+        (
+            httpx.Response(200, json={**OK, "data": {"resultType": "vector", "result": [{"value": [1, "x"]}]}}),
+            "non-numeric sample 'x'",
+        ),
+        (httpx.Response(502, text="<html>bad gateway</html>"), "HTTP 502: not a JSON answer"),
+        (httpx.Response(200, content=b'{"status":"success","data":{"resultT'), "HTTP 200: not a JSON answer"),
+    ],
+    ids=[
+        "json-list",
+        "data-list",
+        "sample-no-value",
+        "value-not-pair",
+        "matrix-garbage",
+        "scalar-garbage",
+        "non-numeric",
+        "html-502",
+        "truncated-body",
+    ],
+)
+def test_prometheus_garbage_is_a_provider_error(resp: httpx.Response, message: str) -> None:
+    """A Prometheus (or a proxy in front of it) answering garbage gives an Error measurement with a message,
+    as Argo's client returns an error (AR:metricproviders/prometheus/prometheus.go) — never a crash."""
+    with pytest.raises(ProviderError, match=re.escape(message)):
+        answering(resp)["prometheus"].measure(metric({"prometheus": {"address": "http://p", "query": "q"}}), now=1)
+
+
+def test_prometheus_dropping_the_connection_mid_body() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+    p = providers(httpx.Client(transport=httpx.MockTransport(handler)), env={})
+    with pytest.raises(ProviderError, match="peer closed connection"):
+        p["prometheus"].measure(metric({"prometheus": {"address": "http://p", "query": "q"}}), now=1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "message"),
+    [
+        ("prometheus", {"timeout": "soon"}, "prometheus: timeout must be a number of seconds, got 'soon'"),
+        ("prometheus", {"headers": [{"key": "a"}]}, "prometheus: headers must be a list of {key, value}"),
+        ("prometheus", {"rangeQuery": {"step": "zz"}}, 'prometheus: rangeQuery.step: time: invalid duration "zz"'),
+        ("prometheus", {"rangeQuery": "1h"}, "prometheus: rangeQuery must be an object"),
+        ("web", {"timeoutSeconds": -1}, "web: timeoutSeconds must be positive, got -1"),
+        ("web", {"headers": "X-A: b"}, "web: headers must be a list of {key, value}"),
+    ],
+    ids=["timeout-word", "header-no-value", "step-garbage", "rangequery-string", "web-negative-timeout", "web-headers"],
+)
+def test_wrong_option_types_are_provider_errors(kind: str, options: dict[str, Any], message: str) -> None:
+    base = {"address": "http://p", "query": "q"} if kind == "prometheus" else {"url": "http://w"}
+    p = answering(httpx.Response(200, json={}))[kind]
+    with pytest.raises(ProviderError, match=re.escape(message)):
+        p.measure(metric({kind: {**base, **options}}), now=1)

@@ -17,6 +17,7 @@ import httpx
 from shipyard.clock import rfc3339
 from shipyard.delivery.providers.base import Observation, format_value
 from shipyard.errors import ProviderError
+from shipyard.metrics.options import headers_of, timeout_of
 from shipyard.resources.analysis import Metric
 from shipyard.resources.durations import parse_duration
 
@@ -31,17 +32,23 @@ def _float(text: Any) -> float:
         raise ProviderError(f"Prometheus returned a non-numeric sample {text!r}") from exc
 
 
-def shape(data: dict[str, Any]) -> Any:
-    """The condition-facing result of a Prometheus ``data`` object."""
+def shape(data: Any) -> Any:
+    """The condition-facing result of a Prometheus ``data`` object; a malformed one is a ProviderError (the
+    measurement becomes Error) rather than a KeyError/TypeError escaping into the controller."""
+    if not isinstance(data, dict):
+        raise ProviderError(f"prometheus: unexpected answer: data is {type(data).__name__}, not an object")
     kind = data.get("resultType")
     result = data.get("result")
-    if kind == "vector":
-        return [_float(s["value"][1]) for s in result or []]
-    if kind == "scalar":
-        return _float((result or [0, "NaN"])[1])
-    if kind == "matrix":
+    if kind not in ("vector", "scalar", "matrix"):
+        raise ProviderError("Prometheus metric type not supported")
+    try:
+        if kind == "vector":
+            return [_float(s["value"][1]) for s in result or []]
+        if kind == "scalar":
+            return _float((result or [0, "NaN"])[1])
         return [_float(v[1]) for series in result or [] for v in series.get("values") or []]
-    raise ProviderError("Prometheus metric type not supported")
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise ProviderError(f"prometheus: unexpected answer: malformed {kind} result {result!r:.200}") from exc
 
 
 def resolve_time(text: str, now: float) -> float:
@@ -77,15 +84,20 @@ class PrometheusProvider:
         query = spec.get("query")
         if not query:
             raise ProviderError("prometheus: query is required")
-        timeout = float(spec.get("timeout") or DEFAULT_TIMEOUT)
-        headers = {h["key"]: h["value"] for h in spec.get("headers") or [] if "key" in h}
+        timeout = timeout_of(spec.get("timeout"), DEFAULT_TIMEOUT, "prometheus: timeout")
+        headers = headers_of(spec.get("headers"), "prometheus: headers")
         rq = spec.get("rangeQuery")
+        if rq is not None and not isinstance(rq, dict):
+            raise ProviderError("prometheus: rangeQuery must be an object with start, end and step")
         if rq:
             start, end = (
                 resolve_time(str(rq.get("start", "now()")), now),
                 resolve_time(str(rq.get("end", "now()")), now),
             )
-            step = parse_duration(str(rq.get("step") or "1m"))
+            try:
+                step = parse_duration(str(rq.get("step") or "1m"))
+            except ValueError as exc:
+                raise ProviderError(f"prometheus: rangeQuery.step: {exc}") from exc
             url, params = f"{address}/api/v1/query_range", {"query": query, "start": start, "end": end, "step": step}
         else:
             url, params = f"{address}/api/v1/query", {"query": query, "time": now}
@@ -99,6 +111,10 @@ class PrometheusProvider:
             body = resp.json()
         except ValueError as exc:
             raise ProviderError(f"prometheus: HTTP {resp.status_code}: not a JSON answer") from exc
+        if not isinstance(body, dict):
+            raise ProviderError(
+                f"prometheus: HTTP {resp.status_code}: unexpected answer (a JSON {type(body).__name__})"
+            )
         if resp.status_code >= 400 or body.get("status") != "success":
             raise ProviderError(f"prometheus: {body.get('errorType', 'error')}: {body.get('error', resp.status_code)}")
         result = shape(body.get("data") or {})

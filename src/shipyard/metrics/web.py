@@ -11,6 +11,7 @@ import httpx
 
 from shipyard.delivery.providers.base import Observation
 from shipyard.errors import ProviderError
+from shipyard.metrics.options import headers_of, timeout_of
 from shipyard.resources.analysis import Metric
 
 DEFAULT_TIMEOUT = 10.0
@@ -52,14 +53,14 @@ class WebProvider:
         method = str(spec.get("method") or "GET").upper()
         if method not in ("GET", "POST", "PUT"):
             raise ProviderError(f"web: method {method} is not supported (GET, POST, PUT)")
-        headers = {h["key"]: h["value"] for h in spec.get("headers") or [] if "key" in h}
+        headers = headers_of(spec.get("headers"), "web: headers")
         body: Any = None
         if spec.get("jsonBody") is not None:
             body = json.dumps(spec["jsonBody"])
             headers.setdefault("Content-Type", "application/json")
         elif spec.get("body") is not None:
             body = str(spec["body"])
-        timeout = float(spec.get("timeoutSeconds") or DEFAULT_TIMEOUT)
+        timeout = timeout_of(spec.get("timeoutSeconds"), DEFAULT_TIMEOUT, "web: timeoutSeconds")
         try:
             resp = self.client.request(method, url, headers=headers, content=body, timeout=timeout)
         except httpx.TimeoutException as exc:

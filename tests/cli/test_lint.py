@@ -112,3 +112,25 @@ def test_a_bad_param_value_does_not_hide_the_other_problems(tmp_path: Path) -> N
         f"{f}:12 spec.taskSpec.steps[1].image: Input should be a valid string",
         f"{f}:15 spec.params[0].value: must be a string, an array of strings or an object whose values are strings",
     ]
+
+
+def test_whole_array_or_object_param_outside_command_and_args(tmp_path: Path) -> None:
+    """task_validation.go validateStepArrayUsage/validateStepObjectUsage: $(params.arr[*]) and $(params.obj) are
+    only allowed as whole command/args elements; indexing and keys are allowed anywhere."""
+    f = tmp_path / "task.yaml"
+    f.write_text(
+        "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n"
+        "  params:\n    - {name: arr, type: array}\n    - name: obj\n      properties: {k: {}}\n"
+        "  steps:\n"
+        "    - name: ok\n      image: alpine\n      args: ['$(params.arr[*])']\n"
+        "      script: echo $(params.arr[0]) $(params.obj.k)\n"
+        "    - name: bad\n      image: alpine\n      script: echo $(params.arr[*])\n"
+        "      env:\n        - {name: X, value: $(params.obj)}\n"
+    )
+    proc = _lint(f)
+    assert proc.returncode == 1
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith(str(f))]
+    assert lines == [
+        f'{f}:16 spec.steps[1].script: variable type invalid in "echo $(params.arr[*])"',
+        f'{f}:18 spec.steps[1].env[0].value: variable type invalid in "$(params.obj)"',
+    ]

@@ -224,6 +224,7 @@ def _task_spec(spec: TaskSpec, path: PathKey, issues: Issues, *, standalone: boo
         if not step.image and not (spec.step_template and spec.step_template.image) and step.ref is None:
             issues.add((*sp, "image"), "required field is missing")
         _duration(step.timeout, (*sp, "timeout"), issues)
+    _whole_array_refs(spec, path, issues)
     if standalone:
         declared = {p.name for p in spec.params}
         results = {r.name for r in spec.results}
@@ -243,6 +244,38 @@ def _task_spec(spec: TaskSpec, path: PathKey, issues: Issues, *, standalone: boo
                         (*path, "steps", i),
                         f'non-existent variable "$({expr})": no result "{parts[1]}"{did_you_mean(str(parts[1]), results)}',
                     )
+
+
+def _whole_array_refs(spec: TaskSpec, path: PathKey, issues: Issues) -> None:
+    """task_validation.go validateStepArrayUsage/validateStepObjectUsage: a whole array or object param
+    (``$(params.a)``, ``$(params.a[*])``) may only stand as a whole element of ``command``/``args``; in a step's
+    name, image, workingDir, script or env value it is ``variable type invalid in "<value>"``. Indexing
+    (``$(params.a[0])``) and object keys (``$(params.o.key)``) are fine everywhere."""
+    whole = {p.name for p in spec.params if p.kind in ("array", "object")}
+    if not whole:
+        return
+    for i, step in enumerate(spec.steps):
+        fields: list[tuple[PathKey, str | None]] = [
+            (("name",), step.name),
+            (("image",), step.image),
+            (("workingDir",), step.working_dir),
+            (("script",), step.script),
+        ]
+        fields += [(("env", j, "value"), e.value) for j, e in enumerate(step.env or [])]
+        for sub, value in fields:
+            if not value:
+                continue
+            for expr in references(value):
+                parts = split_ref(expr) or ()
+                whole_ref = len(parts) == 2 or (len(parts) > 2 and parts[2] == "*")
+                if parts and parts[0] == "params" and whole_ref and str(parts[1]) in whole:
+                    issues.add((*path, "steps", i, *sub), f"variable type invalid in {_go_quote(value)}")
+                    break
+
+
+def _go_quote(value: str) -> str:
+    """Go's ``%q`` for the common characters (what Tekton's message quotes)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
 
 
 def _pipeline_task(pt: PipelineTask, path: PathKey, issues: Issues, *, is_finally: bool) -> None:

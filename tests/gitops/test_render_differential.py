@@ -78,6 +78,12 @@ CASES = [
     # prefix/suffix skip Namespace/CRD/APIService but not other cluster-scoped kinds; an APIService without
     # spec.service gets one for the namespace; a targeted SMP keeps the name, a JSON6902 patch may rename
     "prefixkinds",
+    # SMP: container and Service ports keyed by (port, protocol) once a protocol appears, null deleting map keys,
+    # $patch: delete on a volume, a new container appended in kyaml's order
+    "smpmerge",
+    # null in labels/annotations deletes with patches: but becomes the string "null" with patchesStrategicMerge
+    "nulls/patches",
+    "nulls/legacy",
 ]
 
 

@@ -218,7 +218,7 @@ class Builder:
         for i, entry in enumerate(k.get("patchesStrategicMerge") or []):
             text, label = self._patch_text(root, entry, doc, ("patchesStrategicMerge", i))
             for pd in loads(text, file=label):
-                self._smp(rm, pd.data, None, label)
+                self._smp(rm, _legacy_null_labels(pd.data), None, label)
         for i, p in enumerate(k.get("patches") or []):
             self._patch(root, rm, p, doc, ("patches", i))
         if k.get("namespace"):
@@ -331,6 +331,17 @@ class Builder:
                 keep_name = r.name
                 r.obj = merged
                 r.meta["name"] = keep_name
+
+
+def _legacy_null_labels(body: Any) -> Any:
+    """patchesStrategicMerge loads each patch as a resource, whose labels and annotations are string maps, so a
+    ``null`` there (which would delete the key in ``patches:``) becomes the string "null" — kustomize's output."""
+    meta = body.get("metadata") if isinstance(body, dict) else None
+    if isinstance(meta, dict):
+        for key in ("labels", "annotations"):
+            if isinstance(meta.get(key), dict):
+                meta[key] = {k: "null" if v is None else v for k, v in meta[key].items()}
+    return body
 
 
 def _sort_options(doc: Document, opts: Any) -> dict[str, Any]:

@@ -91,6 +91,10 @@ def _merge_list(base: Any, patch: list[Any], field: str, parents: tuple[str, ...
     key = _merge_key(field, parents)
     if key is None or not all(isinstance(x, dict) for x in patch):
         return [copy.deepcopy(x) for x in patch]
+    if field == "ports" and any(
+        isinstance(x, dict) and x.get("protocol") not in (None, "") for x in [*current, *patch]
+    ):
+        return _merge_ports(current, patch, key, parents)
     # kyaml's associative-list merge: the patch's elements first, in patch order (merged with their original when
     # one exists), then the original elements the patch did not mention, in their order.
     first: list[Any] = []
@@ -110,6 +114,39 @@ def _merge_list(base: Any, patch: list[Any], field: str, parents: tuple[str, ...
         if merged is not Deleted:
             first.append(merged)
     return first + [c for i, c in enumerate(current) if i not in used]
+
+
+def _merge_ports(current: list[Any], patch: list[Any], key: str, parents: tuple[str, ...]) -> list[Any]:
+    """Ports are keyed by (port, protocol) in kyaml once any element names a protocol: a patch element merges into
+    the element with the same port *and* protocol, in place; one whose port exists only with another (or no)
+    protocol is dropped; one with a new port goes first, in patch order. (Checked case by case against
+    kubectl kustomize 5.8; without any protocol the single-key rule above applies.)"""
+
+    def ident(x: Any) -> tuple[str, str]:
+        return str(x.get(key)), str(x.get("protocol") or "")
+
+    result: list[Any] = list(current)
+    deleted: set[int] = set()
+    new: list[Any] = []
+    for item in patch:
+        if key not in item:
+            raise SpecError(f"strategic merge patch: an element of ports has no merge key {key!r}")
+        exact = next((i for i, c in enumerate(result) if isinstance(c, dict) and ident(c) == ident(item)), None)
+        if item.get("$patch") == "delete":
+            if exact is not None:
+                deleted.add(exact)
+            continue
+        if exact is not None:
+            merged = strategic_merge(result[exact], item, (*parents, "ports"))
+            if merged is Deleted:
+                deleted.add(exact)
+            else:
+                result[exact] = merged
+        elif not any(isinstance(c, dict) and str(c.get(key)) == str(item[key]) for c in current):
+            merged = strategic_merge({}, item, (*parents, "ports"))
+            if merged is not Deleted:
+                new.append(merged)
+    return new + [c for i, c in enumerate(result) if i not in deleted]
 
 
 # ---- JSON6902 ---------------------------------------------------------------------------------------------

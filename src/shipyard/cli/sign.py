@@ -230,7 +230,9 @@ def verify_cmd(
 def verify_attestation_cmd(
     image: str,
     key: PubOpt = None,
-    type_: Annotated[str, typer.Option("--type")] = "",
+    type_: Annotated[
+        str, typer.Option("--type", help="predicate type to verify (cosign's default: custom), a name or a URI")
+    ] = "custom",
     trusted_root: RootOpt = None,
     certificate_identity: IdOpt = "",
     certificate_identity_regexp: IdReOpt = "",

@@ -112,6 +112,12 @@ def test_cli_sign_verify_attest(registry: RunningRegistry, tmp_path: Path, fmt: 
     assert not out.stdout.startswith("\n")  # verify_attestation.go prints with "text": fmt.Println(payload)
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 1
+    # cosign's verify-attestation --type defaults to "custom" (options/predicate.go): an SPDX attestation alone
+    # does not satisfy it, and the error names the type found.
+    default = run(["sign", "verify-attestation", "--key", "cosign.pub", image], tmp_path)
+    assert default.returncode == 1 and default.stdout == ""
+    assert "matched the predicate type: https://cosign.sigstore.dev/attestation/v1" in default.stderr
+    assert "found: https://spdx.dev/Document" in default.stderr
     # jq '.payload | @base64d | fromjson | .predicate'
     assert json.loads(base64.b64decode(json.loads(lines[0])["payload"]))["predicate"] == {
         "name": "app",

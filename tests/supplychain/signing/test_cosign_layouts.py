@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -143,7 +144,14 @@ def test_round_trip(keypair: tuple, referrers_api: bool, new_format: bool) -> No
     assert att.envelope is not None
     statement = json.loads(base64.b64decode(att.envelope["payload"]))
     assert statement["predicate"] == {"name": "app", "spdxVersion": "SPDX-2.3"}
-    with pytest.raises(NoSignaturesError, match="no matching attestations"):
+    # cosign verify_attestation.go: verified attestations are filtered by type and the error names what was found.
+    with pytest.raises(
+        NoSignaturesError,
+        match=re.escape(
+            "none of the attestations matched the predicate type: https://cyclonedx.org/bom, "
+            "found: https://spdx.dev/Document"
+        ),
+    ):
         verify.verify_attestations(
             store, f"{REPO}:v1", verify.Verifier(key=pub), predicate_type="https://cyclonedx.org/bom"
         )

@@ -238,30 +238,35 @@ def _signature_bundle(found: referrer.FoundBundle, digest: str, verifier: Verifi
 def verify_attestations(
     store: SignatureStore, image: str | ImageRef, verifier: Verifier, *, predicate_type: str | None = None
 ) -> tuple[ImageRef, list[Verified]]:
-    """Every attestation of ``image`` that verifies and has ``predicate_type`` (a URI) when given."""
+    """Every attestation of ``image`` that verifies and has ``predicate_type`` (a URI) when given.
+
+    As cosign's ``verify-attestation`` (verify_attestation.go): every attestation is verified first and the
+    predicate type filters the verified statements, so asking for a type that is not there says which types were
+    found ("none of the attestations matched the predicate type: T, found: A,B")."""
     ref = _pin(store, image)
     digest, repo = str(ref.digest), ref.repository
     attempts: list[Callable[[], Verified]] = []
     for layer in legacy.read_layers(store, repo, legacy.legacy_tag(digest, "att")):
-        if layer.media_type != DSSE_MEDIA_TYPE:
-            continue
-        if predicate_type and layer.annotations.get(legacy.ANN_PREDICATE_TYPE, predicate_type) != predicate_type:
-            continue
-        attempts.append(lambda layer=layer: verify_legacy_attestation(store, repo, layer, digest, verifier))  # type: ignore[misc]
+        if layer.media_type == DSSE_MEDIA_TYPE:
+            attempts.append(lambda layer=layer: verify_legacy_attestation(store, repo, layer, digest, verifier))  # type: ignore[misc]
     for found in referrer.find_bundles(store, repo, digest):
-        if found.predicate_type == statements.COSIGN_SIGN_PREDICATE:
-            continue
-        if predicate_type and found.predicate_type not in ("", predicate_type):
-            continue
-        attempts.append(lambda found=found: _bundle(found, digest, verifier)[0])  # type: ignore[misc]
+        if found.predicate_type != statements.COSIGN_SIGN_PREDICATE:
+            attempts.append(lambda found=found: _bundle(found, digest, verifier)[0])  # type: ignore[misc]
     try:
         results = _collect(attempts)
     except NoSignaturesError as exc:
         raise NoSignaturesError(f"no matching attestations for {ref}: {exc}") from exc
+    results = [r for r in results if r.payload.get("predicateType") != statements.COSIGN_SIGN_PREDICATE]
     if predicate_type:
+        found_types = [str(r.payload.get("predicateType", "")) for r in results]
         results = [r for r in results if r.payload.get("predicateType") == predicate_type]
         if not results:
-            raise NoSignaturesError(f"no matching attestations of type {predicate_type} for {ref}")
+            raise NoSignaturesError(
+                f"no matching attestations for {ref}: none of the attestations matched the predicate type: "
+                f"{predicate_type}, found: {','.join(found_types)}"
+            )
+    if not results:
+        raise NoSignaturesError(f"no matching attestations for {ref}: no signatures found")
     return ref, results
 
 

@@ -73,3 +73,22 @@ def test_unknown_run_is_a_clear_error(tmp_path: Path) -> None:
     proc = cli(tmp_path / "home", "pipelinerun", "describe", "nope")
     assert proc.returncode == 1
     assert 'run "nope" not found' in proc.stderr
+
+
+def test_bad_input_files_are_clear_errors_and_run_nothing(tmp_path: Path) -> None:
+    """A document that is not a mapping, or has no kind: one error with the file (and line), exit 1, no run."""
+    home = tmp_path / "home"
+    cases = {
+        "scalar.yaml": ("just text\n", "scalar.yaml: a resource must be a mapping with apiVersion, kind and metadata"),
+        "nokind.yaml": (
+            RUN + "---\napiVersion: v1\nmetadata: {name: y}\n",
+            "nokind.yaml:23 kind: required field is missing",
+        ),
+    }
+    for name, (text, want) in cases.items():
+        f = tmp_path / name
+        f.write_text(text)
+        proc = cli(home, "pipeline", "run", "-f", str(f))
+        assert proc.returncode == 1, name
+        assert proc.stderr.strip() == f"error {tmp_path / want}", proc.stderr
+    assert not (home / "state.db").exists()

@@ -10,9 +10,11 @@ import typer
 
 from shipyard.cli.output import OutputFormat, console, emit
 from shipyard.cli.pipeline_view import Progress, describe_tree, state_home, succeeded
-from shipyard.errors import SpecError
+from shipyard.errors import SpecError, SpecErrors
 from shipyard.pipelines.substitution import Value
+from shipyard.pipelines.validation import check
 from shipyard.resources.loader import load_documents
+from shipyard.resources.validate import Issues
 
 app = typer.Typer(name="pipeline", help="Run Tekton PipelineRuns and TaskRuns locally.", no_args_is_help=True)
 
@@ -67,6 +69,14 @@ def run_command(
 
     docs = load_documents([filename])
     extra = load_documents(list(resources or []))
+    malformed = [d for d in docs if not isinstance(d.data, dict) or not isinstance(d.kind, str) or not d.kind]
+    if malformed:
+        problems = []
+        for d in malformed:
+            issues = Issues(d)
+            check(d, issues)
+            problems.extend(issues.items)
+        raise SpecErrors(problems)
     runs = [d for d in docs if d.kind in RUN_KINDS]
     if not runs:
         kinds = sorted({str(d.kind) for d in docs})

@@ -45,7 +45,13 @@ def validate_document(doc: Document, issues: Issues) -> None:
 
 
 def check(doc: Document, issues: Issues) -> BaseModel | None:
-    kind = doc.kind or ""
+    if not isinstance(doc.data, dict):
+        issues.add((), "a resource must be a mapping with apiVersion, kind and metadata")
+        return None
+    if not isinstance(doc.kind, str) or not doc.kind:
+        issues.add(("kind",), "required field is missing")
+        return None
+    kind = doc.kind
     model = MODELS.get(kind)
     if model is None:
         issues.add(("kind",), f'unknown kind "{kind}"{did_you_mean(kind, MODELS)}')

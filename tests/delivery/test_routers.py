@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -198,10 +199,26 @@ def test_istio_missing_destination_is_an_error() -> None:
         "metadata": {"name": "vs", "namespace": "ns"},
         "spec": {"http": [{"route": [{"destination": {"host": "r-stable"}, "weight": 100}]}]},
     }
-    with pytest.raises(SpecError, match="must have destinations for both"):
+    # AR:rollout/trafficrouting/istio/istio.go validateDestinationRule
+    with pytest.raises(SpecError, match=re.escape("Error: Canary Service 'r-canary' not found in route")):
         router_for(r).desired(r, T, objects(vs))
 
 
 def test_unsupported_router() -> None:
     with pytest.raises(UnsupportedError, match="not supported yet"):
         router_for(ro({"alb": {"ingress": "x"}}))
+
+
+def test_istio_mirror_percentage_defaults_to_100() -> None:
+    """istio.go createMirrorRoute: percent = 100 when the setMirrorRoute step gives none; always written."""
+    r = ro({"istio": {"virtualService": {"name": "vs"}}, "managedRoutes": [{"name": "m"}]})
+    route = [{"destination": {"host": "r-stable"}, "weight": 100}, {"destination": {"host": "r-canary"}, "weight": 0}]
+    vs = {
+        "apiVersion": "networking.istio.io/v1beta1",
+        "kind": "VirtualService",
+        "metadata": {"name": "vs", "namespace": "ns"},
+        "spec": {"http": [{"name": "primary", "route": route}]},
+    }
+    mirror = SetMirrorRoute.model_validate({"name": "m", "match": [{"method": {"exact": "GET"}}]})
+    (out,) = router_for(r).desired(r, Traffic(20, 80, "c1", "s1", mirror_routes=(mirror,)), objects(vs))
+    assert out["spec"]["http"][0]["mirrorPercentage"] == {"value": 100.0}

@@ -778,3 +778,41 @@ def test_restart_at_restarts_every_replicaset_then_records_restarted_at() -> Non
     st = b.status("r")
     assert st["phase"] == "Healthy" and st["restartedAt"] == at
     assert "RolloutRestarted" in b.reasons()
+
+
+def test_istio_invalid_routes_are_invalid_spec_and_recover() -> None:
+    """AR:pkg/apis/rollouts/validation/validation_references.go ValidateVirtualService + istio.go
+    ValidateHTTPRoutes: a named route missing from the VirtualService is an InvalidSpec (Degraded) with Argo's
+    field error, not a controller crash; fixing the VirtualService re-queues the Rollout (Argo's VirtualService
+    informer) and the InvalidSpec condition goes away."""
+    b = RolloutBench()
+    other = {**copy.deepcopy(PRIMARY), "name": "other"}
+    b.apply(service("r-canary"), service("r-stable"), vs([other]))
+    b.apply(rollout(canary={**istio(), "steps": [{"setWeight": 10}, {"pause": {}}]}))
+    b.advance(3)
+    st = b.status("r")
+    assert (st["phase"], st["message"]) == (
+        "Degraded",
+        'InvalidSpec: spec.strategy.canary.trafficRouting.istio.virtualService.name: Invalid value: "r-vs": '
+        "Istio VirtualService has invalid HTTP routes. Error: HTTP Route 'primary' is not found in the defined "
+        "Virtual Service.",
+    )
+    b.apply(vs([copy.deepcopy(PRIMARY)]))
+    b.advance(3)
+    st = b.status("r")
+    assert st["phase"] == "Healthy"
+    assert not [c for c in st["conditions"] if c["type"] == "InvalidSpec"]
+
+
+def test_istio_unnamed_routes_need_exactly_one() -> None:
+    """istio.go ValidateHTTPRoutes: routes omitted and several non-managed HTTP routes ⇒ InvalidSpec."""
+    b = RolloutBench()
+    b.apply(service("r-canary"), service("r-stable"), vs([copy.deepcopy(PRIMARY), {**PRIMARY, "name": "b"}]))
+    spec = istio()
+    del spec["trafficRouting"]["istio"]["virtualService"]["routes"]
+    b.apply(rollout(canary={**spec, "steps": [{"setWeight": 10}, {"pause": {}}]}))
+    b.advance(3)
+    assert b.status("r")["message"].endswith(
+        "Error: spec.http[] should be set in VirtualService and it must have exactly one route when omitting "
+        "spec.strategy.canary.trafficRouting.istio.virtualService.routes"
+    )

@@ -22,7 +22,7 @@ from shipyard.delivery.model import POD_HASH_LABEL, Plan
 from shipyard.delivery.providers.base import MetricProvider
 from shipyard.delivery.rollout import plan_rollout
 from shipyard.delivery.routers import router_for
-from shipyard.errors import ConflictError, NotFoundError, ShipyardError
+from shipyard.errors import ConflictError, ShipyardError
 from shipyard.resources.rollouts import Rollout
 
 ROLLOUT = "argoproj.io/Rollout"
@@ -61,6 +61,10 @@ class RolloutController:
     _seen_rv: int | None = None
     _informer: dict[str, tuple[list[Obj], list[Obj]]] | None = None
     _objects: dict[tuple[str, str, str], Obj] | None = None  # the pass's cache of Services and router objects
+    # (kind, namespace, name) of a Service/Ingress/VirtualService/... -> Rollouts that reference it, so a change
+    # someone else makes to it re-queues them (Argo's service/ingress/VirtualService informers do the same)
+    _refs: dict[tuple[str, str, str], set[tuple[str, str]]] = field(default_factory=dict)
+    _own_rvs: set[int] = field(default_factory=set)  # resource versions this controller wrote to those objects
 
     def __post_init__(self) -> None:
         self.runs = AnalysisRunReconciler(self.cluster, self.clock, self.providers, self.secrets)
@@ -88,9 +92,18 @@ class RolloutController:
             owned_runs = [r for r in self.cluster.list(RUN, namespace) if owned_by(r, obj)]
         rss = [rs_view(r) for r in owned_rs]
         runs = [run_view(r) for r in owned_runs]
+        self._remember_refs(ro, namespace, name)
         try:
-            router_for(ro)  # an unsupported router is an InvalidSpec, not a crash
-            plan = plan_rollout(ro, obj.get("status"), rss, runs, now=now)
+            router = router_for(ro)  # an unsupported router is an InvalidSpec, not a crash
+            check = getattr(router, "check", None)
+            if check is not None:
+                check(ro, self._get)  # referenced objects Argo validates (ValidateRolloutReferencedResources)
+            status = obj.get("status")
+            if status and any(c.get("type") == "InvalidSpec" for c in status.get("conditions") or []):
+                # valid again: Argo drops the InvalidSpec condition and carries on from the stored status
+                conds = [c for c in status.get("conditions") or [] if c.get("type") != "InvalidSpec"]
+                status = {**status, "conditions": conds}
+            plan = plan_rollout(ro, status, rss, runs, now=now)
         except ShipyardError as exc:
             return self._invalid(obj, str(exc))
         wrote = self._apply(ro, obj, plan, {r["metadata"]["name"]: r for r in owned_rs}, now)
@@ -178,7 +191,24 @@ class RolloutController:
             return self._objects.get((kind, ns, name))
         return self.cluster.get(kind, ns, name)
 
+    def _remember_refs(self, ro: Rollout, ns: str, name: str) -> None:
+        c, bg = ro.spec.strategy.canary, ro.spec.strategy.blue_green
+        names = [("Service", n) for n in ((c.canary_service, c.stable_service) if c else ()) if n]
+        names += [("Service", n) for n in ((bg.active_service, bg.preview_service) if bg else ()) if n]
+        tr = c.traffic_routing if c else None
+        if tr is not None and tr.nginx is not None:
+            names += [("networking.k8s.io/Ingress", n) for n in tr.nginx.ingresses()]
+        if tr is not None and tr.istio is not None:
+            names += [("networking.istio.io/VirtualService", v.name) for v in tr.istio.all_virtual_services()]
+            if tr.istio.destination_rule is not None:
+                names.append(("networking.istio.io/DestinationRule", tr.istio.destination_rule.name))
+        for kind, ref in names:
+            self._refs.setdefault((kind, ns, ref), set()).add((ns, name))
+
     def _put(self, kind: str, stored: Obj) -> None:
+        rv = (stored.get("metadata") or {}).get("resourceVersion")
+        if rv is not None:
+            self._own_rvs.add(int(rv))
         if self._objects is not None and kind in CACHED:
             m = stored["metadata"]
             self._objects[(kind, m.get("namespace") or "", m["name"])] = stored
@@ -203,8 +233,8 @@ class RolloutController:
         router = router_for(ro)
         try:
             objects = router.desired(ro, plan.traffic, self._get)
-        except NotFoundError:
-            return False  # the router's objects are not there yet; Argo reports and retries
+        except ShipyardError:
+            return False  # objects missing or changed since the check: Argo reports the error and retries
         wrote = False
         for desired in objects:
             kind = f"{desired['apiVersion'].rsplit('/', 1)[0]}/{desired['kind']}"
@@ -280,6 +310,9 @@ class RolloutController:
                     for ref in (ev.object.get("metadata") or {}).get("ownerReferences") or []:
                         if ref.get("kind") == "Rollout":
                             rollouts.add((ev.namespace, str(ref.get("name"))))
+                elif ev.kind_key in CACHED and ev.resource_version not in self._own_rvs:
+                    rollouts |= self._refs.get((ev.kind_key, ev.namespace, ev.name), set())
+            self._own_rvs.clear()
         now = self.clock.now()
         rollouts |= {(ns, name) for (_, ns, name), t in self._due.items() if t <= now}
         runs |= self.runs.due(now)

@@ -37,16 +37,57 @@ def _canary_destination(ro: Rollout, template: dict[str, Any] | None) -> dict[st
     return dest
 
 
+def _route_error(ro: Rollout, http: list[dict[str, Any]], route_names: list[str]) -> str:
+    """``ValidateHTTPRoutes`` (AR:rollout/trafficrouting/istio/istio.go): the routes to patch exist, there is
+    exactly one when none is named, and each has both a canary and a stable destination."""
+    c = ro.spec.strategy.canary
+    assert c is not None
+    if not route_names and len(http) > 1:
+        return (
+            "spec.http[] should be set in VirtualService and it must have exactly one route when omitting "
+            "spec.strategy.canary.trafficRouting.istio.virtualService.routes"
+        )
+    for name in route_names:
+        if not any(r.get("name") == name for r in http):
+            return f"HTTP Route '{name}' is not found in the defined Virtual Service."
+    dr = c.traffic_routing.istio.destination_rule if c.traffic_routing and c.traffic_routing.istio else None
+    for route in [r for r in http if not route_names or r.get("name") in route_names]:
+        dests = [d.get("destination") or {} for d in route.get("route") or []]
+        if dr is not None:
+            subsets = {d.get("subset") for d in dests}
+            if dr.canary_subset_name not in subsets:
+                return f"Canary DestinationRule subset '{dr.canary_subset_name}' not found in route"
+            if dr.stable_subset_name not in subsets:
+                return f"Stable DestinationRule subset '{dr.stable_subset_name}' not found in route"
+        else:
+            hosts = {_short(str(d.get("host", ""))) for d in dests}
+            if c.canary_service not in hosts:
+                return f"Canary Service '{c.canary_service}' not found in route"
+            if c.stable_service not in hosts:
+                return f"Stable Service '{c.stable_service}' not found in route"
+    return ""
+
+
+def check_virtual_service(ro: Rollout, vs: Obj, route_names: list[str], managed: list[str], field: str) -> None:
+    """Raise the InvalidSpec Argo's ValidateRolloutReferencedResources reports (a field.Invalid error)."""
+    http = [r for r in (vs.get("spec") or {}).get("http") or [] if r.get("name") not in managed]
+    problem = _route_error(ro, http, route_names)
+    if problem:
+        name = vs["metadata"]["name"]
+        raise SpecError(
+            f'{field}: Invalid value: "{name}": Istio VirtualService has invalid HTTP routes. Error: {problem}'
+        )
+
+
 def patch_virtual_service(ro: Rollout, vs: Obj, route_names: list[str], traffic: Traffic, managed: list[str]) -> Obj:
     c = ro.spec.strategy.canary
     assert c is not None
     out = copy.deepcopy(vs)
     http: list[dict[str, Any]] = list((out.get("spec") or {}).get("http") or [])
     http = [r for r in http if r.get("name") not in managed]
+    check_virtual_service(ro, vs, route_names, managed, "spec.strategy.canary.trafficRouting.istio.virtualService.name")
     dr = c.traffic_routing.istio.destination_rule if c.traffic_routing and c.traffic_routing.istio else None
     targets = [r for r in http if not route_names or r.get("name") in route_names]
-    if not targets:
-        raise SpecError(f"VirtualService {vs['metadata']['name']!r} has no HTTP route named {route_names}")
     canary_template = None
     for route in targets:
         found = {"stable": False, "canary": False}
@@ -74,10 +115,6 @@ def patch_virtual_service(ro: Rollout, vs: Obj, route_names: list[str], traffic:
             d["weight"] = traffic.canary_weight if which == "canary" else traffic.stable_weight
             if which == "canary":
                 canary_template = dest
-        if not all(found.values()):
-            raise SpecError(
-                f"VirtualService {vs['metadata']['name']!r} route must have destinations for both the stable and canary services"
-            )
     inserted: list[dict[str, Any]] = []
     order = {name: i for i, name in enumerate(managed)}
     for hr in sorted(traffic.header_routes, key=lambda r: order.get(getattr(r, "name", ""), 0)):
@@ -100,8 +137,8 @@ def patch_virtual_service(ro: Rollout, vs: Obj, route_names: list[str], traffic:
             "route": mirrored,
             "mirror": _canary_destination(ro, canary_template),
         }
-        if mr.percentage is not None:
-            entry["mirrorPercentage"] = {"value": float(mr.percentage)}
+        # createMirrorRoute: mirrorPercentage is always written, 100 when the step gives none
+        entry["mirrorPercentage"] = {"value": float(100 if mr.percentage is None else mr.percentage)}
         inserted.append(entry)
     inserted.sort(key=lambda route: order.get(str(route.get("name")), len(order)))  # managedRoutes precedence
     out.setdefault("spec", {})["http"] = inserted + http
@@ -109,6 +146,20 @@ def patch_virtual_service(ro: Rollout, vs: Obj, route_names: list[str], traffic:
 
 
 class IstioRouter:
+    def check(self, ro: Rollout, lookup: Lookup) -> None:
+        """Referenced VirtualServices that exist must have the routes the Rollout names (else InvalidSpec)."""
+        c = ro.spec.strategy.canary
+        assert c is not None and c.traffic_routing is not None and c.traffic_routing.istio is not None
+        istio = c.traffic_routing.istio
+        managed = [r.name for r in c.traffic_routing.managed_routes]
+        plural = istio.virtual_service is None
+        for i, ref in enumerate(istio.all_virtual_services()):
+            vs = lookup(VS, ro.metadata.namespace or "", ref.name)
+            if vs is not None:
+                where = f"virtualServices[{i}]" if plural else "virtualService"
+                field = f"spec.strategy.canary.trafficRouting.istio.{where}.name"
+                check_virtual_service(ro, vs, list(ref.routes), managed, field)
+
     def desired(self, ro: Rollout, traffic: Traffic, lookup: Lookup) -> list[Obj]:
         c = ro.spec.strategy.canary
         assert c is not None and c.traffic_routing is not None and c.traffic_routing.istio is not None

@@ -84,6 +84,10 @@ CASES = [
     # null in labels/annotations deletes with patches: but becomes the string "null" with patchesStrategicMerge
     "nulls/patches",
     "nulls/legacy",
+    # generator options across three layers: a global disableNameSuffixHash beats a generator's own false, an
+    # overlay's merge/replace never turns a disabled hash back on, the overlay's Secret type wins, labels merge
+    "genbehavior/mid",
+    "genbehavior/top",
 ]
 
 

@@ -102,3 +102,32 @@ def test_selector_patch_matching_nothing_is_a_noop_like_kustomize(tmp_path: Path
     root = tree(tmp_path, {"kustomization.yaml": "resources:\n- a.yaml\npatches:\n- target: {kind: Secret}\n"
                            "  patch: |\n    - op: add\n      path: /x\n      value: 1\n", "a.yaml": CM})  # fmt: skip
     assert build(root) == [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}]
+
+
+@pytest.mark.parametrize(
+    ("base_opts", "overlay", "hashed"),
+    [
+        ("", "", True),
+        ("", "  options: {disableNameSuffixHash: true}\n", False),
+        ("", "  options: {disableNameSuffixHash: false}\n", True),
+        ("  options: {disableNameSuffixHash: true}\n", "  options: {disableNameSuffixHash: false}\n", False),
+        ("  options: {disableNameSuffixHash: true}\n", "G", False),
+    ],
+    ids=[
+        "kept",
+        "overlay-disables",
+        "overlay-false-keeps",
+        "overlay-cannot-re-enable",
+        "global-false-cannot-re-enable",
+    ],
+)
+def test_generator_merge_hash_rules_as_kubectl(tmp_path: Path, base_opts: str, overlay: str, hashed: bool) -> None:
+    """Checked against kubectl kustomize 5.8 for merge and replace alike."""
+    glob = "generatorOptions: {disableNameSuffixHash: false}\n" if overlay == "G" else ""
+    for behavior in ("merge", "replace"):
+        root = tree(tmp_path / behavior, {
+            "b/kustomization.yaml": f"configMapGenerator:\n- name: c\n  literals: [a=1]\n{base_opts}",
+            "o/kustomization.yaml": f"resources: [../b]\n{glob}configMapGenerator:\n- name: c\n  behavior: {behavior}\n"
+                                    f"  literals: [b=2]\n{'' if overlay == 'G' else overlay}",
+        })  # fmt: skip
+        assert (build(root / "o")[0]["metadata"]["name"] != "c") is hashed

@@ -211,8 +211,10 @@ class Builder:
                 for key in ("labels", "annotations"):
                     if obj["metadata"].get(key):
                         base.meta[key] = {**(base.meta.get(key) or {}), **obj["metadata"][key]}
-                if spec.get("options", {}).get("disableNameSuffixHash") is not None or gopts:
-                    base.needs_hash = not opts["disableNameSuffixHash"]
+                # An overlay can switch the base's hash off, never back on; the overlay's Secret type wins.
+                base.needs_hash = base.needs_hash and not opts["disableNameSuffixHash"]
+                if kind == "Secret":
+                    base.obj["type"] = obj["type"]
 
     def _transform(self, root: Path, k: dict[str, Any], rm: ResMap, doc: Document) -> None:
         for i, entry in enumerate(k.get("patchesStrategicMerge") or []):

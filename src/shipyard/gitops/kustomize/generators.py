@@ -129,8 +129,9 @@ def merge_options(global_opts: dict[str, Any] | None, local: dict[str, Any] | No
     out: dict[str, Any] = {
         "labels": {**(g.get("labels") or {}), **(loc.get("labels") or {})},
         "annotations": {**(g.get("annotations") or {}), **(loc.get("annotations") or {})},
-        "disableNameSuffixHash": bool(loc.get("disableNameSuffixHash", g.get("disableNameSuffixHash", False))),
-        "immutable": bool(loc.get("immutable", g.get("immutable", False))),
+        # MergeGlobalOptionsIntoLocal: a global true cannot be switched off by a generator's own false.
+        "disableNameSuffixHash": bool(g.get("disableNameSuffixHash")) or bool(loc.get("disableNameSuffixHash")),
+        "immutable": bool(g.get("immutable")) or bool(loc.get("immutable")),
     }
     return out
 

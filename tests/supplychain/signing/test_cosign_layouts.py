@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from shipyard.errors import DigestMismatchError, NotFoundError
 from shipyard.supplychain.signing import keys, sign, verify
 from shipyard.supplychain.signing.errors import ClaimMismatchError, NoSignaturesError, SignatureMismatchError
+from shipyard.supplychain.signing.storage import Referrer
 from shipyard.testing.signatures import MemorySignatureStore
 
 REPO = "127.0.0.1:5000/demo/app"
@@ -274,3 +275,63 @@ def test_bundle_referrer_manifest_bytes_as_cosign_writes_them(keypair: tuple) ->
     assert raw == expected
     # protojson leaves empty repeated fields out (protobuf-specs Bundle; EmitUnpopulated off).
     assert "tlogEntries" not in json.loads(bundle)["verificationMaterial"]
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        {"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": "sha256:" + "0" * 64, "size": "9"},
+        {"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": "sha256:" + "0" * 64, "size": -1},
+        {"mediaType": 7, "digest": "sha256:" + "0" * 64, "size": 9},
+        {"mediaType": "x", "digest": "sha256:" + "0" * 64, "size": 9, "annotations": [["a", "b"]]},
+        {"mediaType": "x", "digest": "sha256:" + "0" * 64, "size": 9, "annotations": {"a": 1}},
+        {"mediaType": "x", "size": 9},
+    ],
+    ids=["size-not-int64", "size-negative", "mediaType-not-string", "annotations-not-map", "annotation-not-string",
+         "no-digest"],
+)  # fmt: skip
+def test_hostile_sig_manifest_is_a_verification_error(keypair: tuple, layer: dict) -> None:
+    """OCI image-spec descriptor.md: size is int64, annotations a string map. A broken ``.sig`` manifest is a
+    specific verification error, never a crash and never a pass."""
+    _key, pub, _pem = keypair
+    store = MemorySignatureStore()
+    digest = store.add_image(REPO, "v1")
+    raw = json.dumps({"schemaVersion": 2, "layers": [layer]}).encode()
+    store.put_manifest(
+        REPO, "sha256-" + digest.split(":")[1] + ".sig", raw, "application/vnd.oci.image.manifest.v1+json"
+    )
+    with pytest.raises(SignatureMismatchError, match="signature manifest layer 0"):
+        verify.verify_image(store, f"{REPO}:v1", verify.Verifier(key=pub))
+
+
+@pytest.mark.parametrize(
+    ("manifest", "error"),
+    [
+        ([1, 2], NoSignaturesError),
+        ({"artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json", "layers": "x"}, NoSignaturesError),
+        ({"artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json", "layers": [
+            {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"}]}, SignatureMismatchError),
+    ],
+    ids=["not-an-object-skipped", "layers-not-a-list-skipped", "bundle-layer-without-digest"],
+)  # fmt: skip
+def test_hostile_referrer_manifest_is_not_a_pass(keypair: tuple, manifest: object, error: type) -> None:
+    """cosign GetBundles skips referrers that are not Sigstore bundles; one that claims to be a bundle but names no
+    blob is an error. Either way nothing verifies."""
+    _key, pub, _pem = keypair
+    store = MemorySignatureStore()
+    digest = store.add_image(REPO, "v1")
+    image_raw, image_mt = store.manifests[(REPO, digest)]
+    doc = manifest
+    if isinstance(doc, dict):
+        doc = {**doc, "subject": {"mediaType": image_mt, "digest": digest, "size": len(image_raw)}}
+    raw = json.dumps(doc).encode()
+    if not isinstance(doc, dict):
+        # A registry listing a referrer whose bytes are not a manifest object.
+        store.manifests[(REPO, _sha(raw))] = (raw, "application/vnd.oci.image.manifest.v1+json")
+        store._by_subject.setdefault((REPO, digest), {})[_sha(raw)] = Referrer(
+            "application/vnd.oci.image.manifest.v1+json", _sha(raw), len(raw), None
+        )
+    else:
+        store.put_manifest(REPO, _sha(raw), raw, "application/vnd.oci.image.manifest.v1+json")
+    with pytest.raises(error):
+        verify.verify_image(store, f"{REPO}:v1", verify.Verifier(key=pub))

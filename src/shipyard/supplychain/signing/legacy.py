@@ -86,11 +86,19 @@ def parse_layers(raw: bytes) -> list[Layer]:
     if not isinstance(layers, list):
         raise SignatureMismatchError("signature manifest has no layers")
     out = []
-    for item in layers:
+    for i, item in enumerate(layers):
         if not isinstance(item, dict) or not isinstance(item.get("digest"), str):
-            raise SignatureMismatchError("signature manifest layer lacks a digest")
-        ann = item.get("annotations") or {}
-        out.append(Layer(str(item.get("mediaType", "")), item["digest"], int(item.get("size", 0)), dict(ann)))
+            raise SignatureMismatchError(f"signature manifest layer {i} lacks a digest")
+        size, media_type, ann = item.get("size", 0), item.get("mediaType", ""), item.get("annotations") or {}
+        # A hostile or broken manifest is a verification failure, never a crash (OCI descriptor: size int64,
+        # annotations string→string).
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise SignatureMismatchError(f"signature manifest layer {i} has an invalid size {size!r}")
+        if not isinstance(media_type, str):
+            raise SignatureMismatchError(f"signature manifest layer {i} has an invalid mediaType")
+        if not isinstance(ann, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in ann.items()):
+            raise SignatureMismatchError(f"signature manifest layer {i} annotations are not a string map")
+        out.append(Layer(media_type, item["digest"], size, dict(ann)))
     return out
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from shipyard.errors import DigestMismatchError
 from shipyard.supplychain.signing import gojson
 from shipyard.supplychain.signing.bundle import BUNDLE_V03
+from shipyard.supplychain.signing.errors import SignatureMismatchError
 from shipyard.supplychain.signing.legacy import OCI_MANIFEST, sha256
 from shipyard.supplychain.signing.storage import SignatureStore
 
@@ -102,14 +103,22 @@ def find_bundles(store: SignatureStore, repo: str, digest: str) -> list[FoundBun
             doc = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):
             continue
-        if doc.get("artifactType") != BUNDLE_V03 and (doc.get("config") or {}).get("artifactType") != BUNDLE_V03:
+        if not isinstance(doc, dict):
+            continue  # not a manifest: skipped like any non-sigstore referrer
+        config = doc.get("config")
+        config_type = config.get("artifactType") if isinstance(config, dict) else None
+        if doc.get("artifactType") != BUNDLE_V03 and config_type != BUNDLE_V03:
             continue
-        for layer in doc.get("layers") or []:
-            if layer.get("mediaType") != BUNDLE_V03:
+        layers = doc.get("layers")
+        for layer in layers if isinstance(layers, list) else []:
+            if not isinstance(layer, dict) or layer.get("mediaType") != BUNDLE_V03:
                 continue
+            if not isinstance(layer.get("digest"), str):
+                raise SignatureMismatchError(f"bundle referrer {ref.digest} has a bundle layer without a digest")
             data = store.get_blob(repo, layer["digest"])
             if sha256(data) != layer["digest"]:
                 raise DigestMismatchError(f"bundle blob hashes to {sha256(data)}, manifest says {layer['digest']}")
-            predicate = str((doc.get("annotations") or {}).get(ANN_PREDICATE, ""))
+            annotations = doc.get("annotations")
+            predicate = str(annotations.get(ANN_PREDICATE, "")) if isinstance(annotations, dict) else ""
             out.append(FoundBundle(ref.digest, predicate, data))
     return out

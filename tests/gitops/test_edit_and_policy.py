@@ -122,3 +122,37 @@ def test_promotion_message_and_branch() -> None:
     )
     with pytest.raises(SpecError):
         make_promotion("services/x/overlays/s", "app:1", source_commit="not-a-sha")
+
+
+_D = "sha256:24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3"
+_THREE = "images:\n- name: image1\n  newName: my-image1\n  newTag: my-tag1\n- name: image2\n  newName: my-image2\n" \
+         "  newTag: my-tag2\n- name: image3\n  newTag: my-tag\n"  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "infile", "want"),
+    [
+        (["image1=my-image1:my-tag"], "", [{"name": "image1", "newName": "my-image1", "newTag": "my-tag"}]),
+        ([f"image1=my-image1@{_D}"], "", [{"name": "image1", "newName": "my-image1", "digest": _D}]),
+        (["image1:my-tag"], "", [{"name": "image1", "newTag": "my-tag"}]),
+        ([f"image1@{_D}"], "", [{"name": "image1", "digest": _D}]),
+        (["ngnix=localhost:5000/my-project/ngnix"], "", [{"name": "ngnix", "newName": "localhost:5000/my-project/ngnix"}]),
+        (["ngnix=localhost:5000/my-project/ngnix:dev-01"], "",
+         [{"name": "ngnix", "newName": "localhost:5000/my-project/ngnix", "newTag": "dev-01"}]),
+        (["image1:v1"], "images:\n- name: image1\n  newTag: my-tag\n", [{"name": "image1", "newTag": "v1"}]),
+        (["image1=foo.bar.foo:8800/foo/image1:foo-bar", f"image2=my-image2@{_D}", "image3:my-tag"], _THREE,
+         [{"name": "image1", "newName": "foo.bar.foo:8800/foo/image1", "newTag": "foo-bar"},
+          {"name": "image2", "newName": "my-image2", "digest": _D}, {"name": "image3", "newTag": "my-tag"}]),
+        (["node:8.15.0", "mysql=mariadb", f"alpine@{_D}"], "",
+         [{"name": "alpine", "digest": _D}, {"name": "mysql", "newName": "mariadb"}, {"name": "node", "newTag": "8.15.0"}]),
+    ],
+    ids=["name=newName:tag", "name=newName@digest", "name:tag", "name@digest", "newName-with-port",
+         "newName-with-port-and-tag", "override-tag-replaces-entry", "multiple-args-multiple-overrides",
+         "help-example-sorted-by-name"],
+)  # fmt: skip
+def test_set_image_documented_cases(args: list[str], infile: str, want: list[dict[str, str]]) -> None:
+    """kustomize/commands/edit/set/setimage_test.go TestSetImage and the command's help example."""
+    from ruamel.yaml import YAML
+
+    out = YAML(typ="safe").load(set_image_text(infile, *args))
+    assert out["images"] == want

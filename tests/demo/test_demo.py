@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -180,13 +181,15 @@ def test_the_gate_admits_the_signed_image_pinned_and_refuses_an_unsigned_one(ran
 def test_staging_and_production_run_the_image_synced_and_healthy(ran: Ran) -> None:
     delivery = ran.result.delivery
     assert delivery is not None
+    # production runs the first release; staging has since moved on to the next one (the pipeline promoted it)
+    latest = {"production": ran.result.results, "staging": ran.result.release_results}
     for env in ("staging", "production"):
         app = delivery.apps[f"order-service-{env}"]
         assert (app["sync"], app["health"]) == ("Synced", "Healthy"), app
         dep = LocalCluster(Database(ran.home / "state.db")).get("apps/Deployment", env, "order-service")
         assert dep is not None
         image = dep["spec"]["template"]["spec"]["containers"][0]["image"]
-        assert image.endswith("@" + ran.result.results["build"]["IMAGE_DIGEST"])
+        assert image.endswith("@" + latest[env]["build"]["IMAGE_DIGEST"])
         assert dep["status"]["availableReplicas"] == dep["spec"]["replicas"]
     # the service really ran from the image: its receipt (2 x 4.50, 10 % off) came back colourised by Pygments
     assert "8.10" in delivery.receipt and "\x1b[" in delivery.receipt
@@ -213,3 +216,21 @@ def test_base_stanzas_are_copied_verbatim_and_a_missing_package_is_named() -> No
     assert stanzas(status, ("zlib1g",)) == {"zlib1g": status.split("\n\n")[0]}
     with pytest.raises(NotFoundError, match="libc6"):
         stanzas(status, ("zlib1g", "libc6"))
+
+
+def test_the_next_release_is_built_again_and_rolled_out_as_a_canary(ran: Ran) -> None:
+    release = ran.result.release
+    assert release is not None and release.canary is not None and ran.result.release_run is not None
+    first, second = ran.result.results["build"]["IMAGE_DIGEST"], ran.result.release_results["build"]["IMAGE_DIGEST"]
+    assert first != second  # the one-line change made a new image
+    assert release.canary.phase == "Healthy", release.canary
+    assert release.canary.stable_image.endswith("@" + second)
+    reasons = [reason for _, reason, _ in release.canary.events]
+    assert reasons[-1] == "RolloutCompleted"
+    steps = [message for _, reason, message in release.canary.events if reason == "RolloutStepCompleted"]
+    assert steps == [f"Rollout step {i}/6 completed ({what})" for i, what in enumerate(
+        ["setWeight: 25", "pause: 30s", "analysis", "setWeight: 50", "pause: 30s", "setWeight: 100"], start=1)]  # fmt: skip
+    analysis_done = next(t for t, _, m in release.canary.events if m.endswith("(analysis)"))
+    assert analysis_done >= 20  # three real /healthz measurements, 10 s apart on the controller's clock
+    assert '"currency": "EUR"' in re.sub(r"\x1b\[[0-9;]*m", "", release.receipt)  # staging runs the next release
+    assert "simulated pods" in ran.text

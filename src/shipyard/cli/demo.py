@@ -9,7 +9,7 @@ from shipyard.cli.pipeline_view import state_home
 
 
 def demo_command() -> None:
-    """Run the whole flow on this machine: a signed push → EventListener → the CI pipeline, live."""
+    """Run the whole flow on this machine: a signed push → the CI pipeline → signed image → staging → production."""
     from shipyard.demo.run import run_demo
 
     result = run_demo(state_home(), console)

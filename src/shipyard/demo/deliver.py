@@ -22,7 +22,7 @@ from shipyard.cluster.base import Cluster
 from shipyard.cluster.local import LocalCluster
 from shipyard.controllers.promote import Promoter
 from shipyard.controllers.sync import SyncAgent
-from shipyard.demo import gate, infra, workspace
+from shipyard.demo import canary, gate, infra, workspace
 from shipyard.demo.kubelet import LocalKubelet
 from shipyard.errors import ShipyardError
 from shipyard.gitops.kustomize import build
@@ -40,6 +40,7 @@ class Delivery:
     provenance: dict[str, Any] = field(default_factory=dict)
     admitted: str = ""  # the digest-pinned image the gate admitted
     refused: str = ""  # the gate's message for the unsigned image
+    canary: canary.CanaryOutcome | None = None
     apps: dict[str, dict[str, Any]] = field(default_factory=dict)  # app name → sync/health/revision
     production_request: int | None = None
     production_commit: str = ""
@@ -122,7 +123,7 @@ def _rendered(repo: Path, overlay: str) -> dict[str, Any]:
     return next(o for o in objs if o["kind"] == "Deployment")
 
 
-def _gate(c: Context) -> bool:
+def _gate(c: Context, *, unsigned: bool = True) -> bool:
     c.console.rule("admission: the seed's verifyImages policy with the demo key")
     assert c.setup.registry is not None and c.setup.key is not None and c.setup.gitops is not None
     engine = gate.policy_engine(c.setup.key.public, c.setup.registry.host)
@@ -133,12 +134,12 @@ def _gate(c: Context) -> bool:
         c.out.failures.append(f"the signed image was refused: {signed.message()}")
         return False
     c.out.admitted = signed.containers[0].pinned or signed.containers[0].image
-    if c.setup.base is not None:
-        unsigned = gate.push_unsigned(OciLayout(store_path(c.home)), c.setup.base.name, c.setup.registry.host)
-        refused = engine.evaluate(gate.pod_of(dep, "staging", image=unsigned))
+    if unsigned and c.setup.base is not None:
+        unsigned_ref = gate.push_unsigned(OciLayout(store_path(c.home)), c.setup.base.name, c.setup.registry.host)
+        refused = engine.evaluate(gate.pod_of(dep, "staging", image=unsigned_ref))
         c.console.print(Text.assemble(("refused ", "bold red") if not refused.allowed else ("ADMITTED ", "bold red"), gate.explain(refused)))  # fmt: skip
         if refused.allowed:
-            c.out.failures.append(f"the unsigned image {unsigned} was admitted")
+            c.out.failures.append(f"the unsigned image {unsigned_ref} was admitted")
             return False
         c.out.refused = refused.message()
     return True
@@ -177,25 +178,33 @@ def _sync(c: Context, agent: SyncAgent, kubelet: LocalKubelet, env: str) -> dict
     return got
 
 
-def _deploy(c: Context, kubelet: LocalKubelet) -> None:
-    assert c.setup.gitops is not None
+def _agent(c: Context, kubelet: LocalKubelet) -> SyncAgent:
     db = Database(c.home / "state.db")
-    cache = c.home / "gitops" / "cache"
-    repo = str(c.setup.gitops)
-    agent = SyncAgent(kubelet.cluster, db, cache, registry=CollectorRegistry())
-    c.console.rule("deploy: staging (the sync agent applies the overlay CI promoted)")
-    agent.create_app(seed_app(infra.SERVICE, "staging", repo), replace=True)
+    return SyncAgent(kubelet.cluster, db, c.home / "gitops" / "cache", registry=CollectorRegistry())
+
+
+def _staging(c: Context, agent: SyncAgent, kubelet: LocalKubelet, title: str) -> dict[str, Any]:
+    assert c.setup.gitops is not None
+    c.console.rule(title)
+    agent.create_app(seed_app(infra.SERVICE, "staging", str(c.setup.gitops)), replace=True)
     staging = _sync(c, agent, kubelet, "staging")
     body = {"lines": [{"sku": "tea", "quantity": 2, "unit_price": "4.50"}], "discount_percent": 10}
     c.out.receipt = httpx.post(f"{staging['url']}/orders/receipt", json=body, timeout=5.0).text
     c.console.print("a receipt from the staging service (Pygments' JsonLexer, inside the image):")
     c.console.print(Text.from_ansi(c.out.receipt))
     c.console.print(_app_table(agent, kubelet.cluster, [f"{infra.SERVICE}-staging"]))
+    return staging
+
+
+def _deploy(c: Context, kubelet: LocalKubelet) -> None:
+    assert c.setup.gitops is not None
+    agent = _agent(c, kubelet)
+    _staging(c, agent, kubelet, "deploy: staging (the sync agent applies the overlay CI promoted)")
     if c.out.failures:
         return
-
+    repo = str(c.setup.gitops)
     c.console.rule("production: a promotion request, approved, then synced")
-    promoter = Promoter(cache, db)
+    promoter = Promoter(c.home / "gitops" / "cache", Database(c.home / "state.db"))
     promotion = make_promotion(
         f"services/{infra.SERVICE}/overlays/production", f"{c.name}={c.out.image}",
         source_url=f"{infra.RUN_URL_BASE}{c.run['metadata']['name']}", source_commit=c.results["clone"]["commit"],
@@ -217,3 +226,34 @@ def _deploy(c: Context, kubelet: LocalKubelet) -> None:
     agent.create_app(seed_app(infra.SERVICE, "production", repo), replace=True)
     _sync(c, agent, kubelet, "production")
     c.console.print(_app_table(agent, kubelet.cluster, [f"{infra.SERVICE}-staging", f"{infra.SERVICE}-production"]))
+
+
+def release(
+    home: Path,
+    root: Path,
+    setup: infra.Setup,
+    ws: workspace.DemoWorkspace,
+    run: dict[str, Any],
+    results: dict[str, dict[str, str]],
+    current: str,
+    console: Console,
+) -> Delivery:
+    """The next release: evidence and the gate again, staging synced, then production's canary from ``current``."""
+    c = Context(home, root, setup, ws, run, results, console, Delivery(image=results["build"]["IMAGE_URL"]))
+    kubelet = LocalKubelet(LocalCluster(Database(home / "state.db")), OciLayout(store_path(home)), root / "pods")
+    try:
+        if _evidence(c) and _gate(c, unsigned=False):
+            agent = _agent(c, kubelet)
+            staging = _staging(c, agent, kubelet, "deploy: the next release to staging")
+            if not c.out.failures:
+                console.rule("production: the next release as a canary (Argo Rollout; simulated pods, fake clock)")
+                c.out.canary = canary.release(home, current, c.out.image, f"{staging['url']}/healthz", console)
+                console.print(f"canary: {c.out.canary.phase} {c.out.canary.message}".rstrip())
+                if not c.out.canary.ok:
+                    c.out.failures.append(f"the canary ended {c.out.canary.phase}: {c.out.canary.message}")
+    except ShipyardError as exc:
+        c.out.failures.append(str(exc))
+        console.print(Text(f"✘ {exc}", style="red"))
+    finally:
+        kubelet.stop()
+    return c.out

@@ -12,34 +12,22 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import queue
 import shutil
 import time
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-from prometheus_client import CollectorRegistry
 from rich.console import Console
-from rich.text import Text
 
-from shipyard.cli.pipeline_view import Progress, describe_tree, succeeded
-from shipyard.controllers.pipelines import PipelineService
-from shipyard.controllers.triggers import EventReport
-from shipyard.controllers.triggers_engine import engine_listener
+from shipyard.cli.pipeline_view import succeeded
 from shipyard.demo import deliver, infra, workspace
 from shipyard.demo.baseimage import ensure_base_image
-from shipyard.demo.stages import STATE_WORKSPACE, DemoContext
-from shipyard.errors import ExecutionError
+from shipyard.demo.stages import DemoContext
+from shipyard.demo.trigger import Listener
 from shipyard.images.layout import OciLayout, store_path
-from shipyard.resources.loader import Document, load_documents
 
 # How long the demo waits for the listener to hand the push to the engine.
 TRIGGER_TIMEOUT = 30.0
@@ -55,9 +43,15 @@ class DemoResult:
     delivery: deliver.Delivery | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
+    release_run: dict[str, Any] | None = None
+    release_results: dict[str, dict[str, str]] = field(default_factory=dict)
+    release: deliver.Delivery | None = None
+
     @property
     def ok(self) -> bool:
-        return succeeded(self.run) and (self.delivery is None or self.delivery.ok)
+        parts = [self.delivery, self.release]
+        runs = [self.run] + ([self.release_run] if self.release_run is not None else [])
+        return all(succeeded(r) for r in runs) and all(d.ok for d in parts if d is not None)
 
 
 def capabilities(setup: infra.Setup) -> frozenset[str]:
@@ -72,13 +66,6 @@ def capabilities(setup: infra.Setup) -> frozenset[str]:
     if setup.registry is not None:
         caps.add("registry")
     return frozenset(caps)
-
-
-def _post(url: str, body: bytes, signature: str | None) -> httpx.Response:
-    headers = {"Content-Type": "application/json", "X-GitHub-Event": "push", "X-GitHub-Delivery": str(uuid.uuid4())}
-    if signature is not None:
-        headers["X-Hub-Signature-256"] = signature
-    return httpx.post(url, content=body, headers=headers, timeout=10.0)
 
 
 @contextmanager
@@ -117,6 +104,7 @@ def _values(home: Path, setup: infra.Setup, root: Path) -> dict[str, str]:
 def run_demo(home: Path, console: Console) -> DemoResult:
     timings: dict[str, float] = {}
     started = time.monotonic()
+    home = home.resolve()
     console.rule("[bold]shipyard demo")
     root = home / "demo"
     with ExitStack() as stack:
@@ -129,19 +117,25 @@ def run_demo(home: Path, console: Console) -> DemoResult:
         ws = workspace.create(home, ctx, cosign_password=setup.key.password if setup.key else None)
         console.print(f"example service  {ws.service}  (commit {ws.commit[:7]})")
         console.print(f"tekton files     {ws.tekton}")
+        listener = Listener(home, ws)
+        stack.callback(listener.close)
+        console.print(f"EventListener    {listener.url}  (github + cel interceptors, seed bindings)")
+        refused = listener.forged_push(ws, console)
         with _timed(timings, "pipeline"):
-            outcome = _pipeline(home, ws, console)
+            first = listener.signed_push(ws, console, "a signed push of main")
         result = DemoResult(
-            run=outcome.run,
-            refused_status=outcome.refused_status,
-            accepted_status=outcome.accepted_status,
-            results=outcome.results(),
+            run=first.run,
+            refused_status=refused,
+            accepted_status=first.accepted_status,
+            results=first.results(),
             setup=setup,
             timings=timings,
         )
-        if succeeded(outcome.run):
+        if succeeded(first.run):
             with _timed(timings, "deliver"):
-                result.delivery = deliver.deliver(home, root, setup, ws, outcome.run, result.results, console)
+                result.delivery = deliver.deliver(home, root, setup, ws, first.run, result.results, console)
+        if result.ok and result.delivery is not None and result.delivery.production_commit:
+            _next_release(home, root, setup, ws, listener, result, console)
         timings["total"] = round(time.monotonic() - started, 2)
         console.rule("done" if result.ok else "[red]failed")
         console.print("timings (s): " + ", ".join(f"{k} {v}" for k, v in timings.items()))
@@ -149,81 +143,25 @@ def run_demo(home: Path, console: Console) -> DemoResult:
     raise AssertionError("unreachable")  # pragma: no cover - ExitStack does not swallow exceptions
 
 
-@dataclass(frozen=True, slots=True)
-class PipelineOutcome:
-    run: dict[str, Any]
-    taskruns: list[dict[str, Any]]
-    refused_status: int
-    accepted_status: int
-
-    def results(self) -> dict[str, dict[str, str]]:
-        """Each pipeline task's results: ``{"build": {"IMAGE_DIGEST": "sha256:…"}, …}``."""
-        out: dict[str, dict[str, str]] = {}
-        for tr in self.taskruns:
-            task = (tr.get("metadata", {}).get("labels") or {}).get("tekton.dev/pipelineTask", "")
-            out[task] = {r["name"]: str(r["value"]) for r in (tr.get("status") or {}).get("results") or []}
-        return out
-
-
-def _settled_taskruns(svc: PipelineService, name: str) -> list[dict[str, Any]]:
-    """The TaskRuns once each finished one has its step states written (the last may trail the run by a moment)."""
-    deadline = time.monotonic() + 5.0
-    while True:
-        taskruns = svc.taskruns(name)
-        if time.monotonic() > deadline or all((tr.get("status") or {}).get("steps") for tr in taskruns):
-            return taskruns
-        time.sleep(0.05)
-
-
-@dataclass(frozen=True, slots=True)
-class _StateBound:
-    """Submits runs with the state workspace bound to the state home on the host (``-w shipyard-state=HOME``)."""
-
-    service: PipelineService
-    workspaces: dict[str, Path]
-
-    def submit(self, run: Document | Mapping[str, Any], resources: Sequence[Document] = ()) -> str:
-        return self.service.submit(run, resources, workspaces=dict(self.workspaces))
-
-
-def _pipeline(home: Path, ws: workspace.DemoWorkspace, console: Console) -> PipelineOutcome:
-    docs = load_documents(list(ws.resource_files))
-    registry = CollectorRegistry()
-    progress = Progress()
-    svc = PipelineService(home, registry=registry, on_log=progress.log, on_event=progress.event)
-    created: queue.Queue[EventReport] = queue.Queue()
-    submitter = _StateBound(svc, {STATE_WORKSPACE: home.resolve()})
-    server = engine_listener(docs, submitter, registry=registry, port=0, on_report=created.put).start()
-    try:
-        console.print(f"EventListener    {server.url}  (github + cel interceptors, seed bindings)")
-        body = json.dumps(workspace.push_event(ws)).encode()
-        good = "sha256=" + hmac.new(ws.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
-
-        console.rule("a push with a forged signature")
-        forged = _post(server.url, body, "sha256=" + "0" * 64)
-        report = created.get(timeout=TRIGGER_TIMEOUT)
-        refusals = "; ".join(f"{o.trigger}: {o.interceptor} interceptor: {o.message}" for o in report.outcomes)
-        console.print(
-            f"HTTP {forged.status_code} (Tekton accepts first, decides later); runs created: "
-            f"{len(report.created)}; {refusals}"
+def _next_release(
+    home: Path,
+    root: Path,
+    setup: infra.Setup,
+    ws: workspace.DemoWorkspace,
+    listener: Listener,
+    result: DemoResult,
+    console: Console,
+) -> None:
+    """A one-line change pushed: the pipeline again (cached layers), then production's canary to it."""
+    assert result.delivery is not None
+    change = workspace.commit_change(ws)
+    with _timed(result.timings, "pipeline-2"):
+        second = listener.signed_push(change, console, f"the next release: a one-line change ({change.commit[:7]})")
+    result.release_run = second.run
+    result.release_results = second.results()
+    if not succeeded(second.run):
+        return
+    with _timed(result.timings, "release"):
+        result.release = deliver.release(
+            home, root, setup, change, second.run, result.release_results, result.delivery.image, console
         )
-        if report.created:
-            raise ExecutionError("a push with a forged signature created a run; refusing to go on")
-
-        console.rule("a signed push of main")
-        accepted = _post(server.url, body, good)
-        console.print(f"HTTP {accepted.status_code} {accepted.text.strip()}")
-        report = created.get(timeout=TRIGGER_TIMEOUT)
-        runs = [c.name for c in report.created if c.kind == "PipelineRun"]
-        if not runs:
-            raise ExecutionError(f"the signed push created no PipelineRun: {report.errors or report.outcomes}")
-        name = runs[0]
-        console.print(Text.assemble("PipelineRun ", (name, "bold"), " started"))
-        final = svc.wait(name)
-        taskruns = _settled_taskruns(svc, name)
-        console.rule("pipeline result")
-        console.print(describe_tree(final, taskruns))
-        return PipelineOutcome(final, taskruns, forged.status_code, accepted.status_code)
-    finally:
-        server.stop()
-        svc.close()

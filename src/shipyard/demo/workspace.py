@@ -15,7 +15,7 @@ import os
 import secrets
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -141,3 +141,20 @@ def push_event(ws: DemoWorkspace) -> dict[str, Any]:
             "author": {"name": GIT_ENV["GIT_AUTHOR_NAME"], "email": GIT_ENV["GIT_AUTHOR_EMAIL"]},
         },
     }
+
+
+# The next release: a one-line change to the receipt (the currency), committed and pushed like a developer would.
+CHANGE = ("app/receipt.py", '        "discount_percent": discount_percent,\n', '        "currency": "EUR",\n')
+
+
+def commit_change(ws: DemoWorkspace) -> DemoWorkspace:
+    """Commit and push a one-line change to the service; the workspace at the new HEAD."""
+    path, after, line = CHANGE
+    target = ws.service / path
+    text = target.read_text()
+    if after not in text:
+        raise ExecutionError(f"cannot make the demo's change: {path} no longer has {after.strip()!r}")
+    target.write_text(text.replace(after, after + line, 1))
+    _git(ws.service, "commit", "--quiet", "-am", "receipt: say which currency the total is in")
+    _git(ws.service, "push", "--quiet", "origin", "main")
+    return replace(ws, commit=_git(ws.service, "rev-parse", "HEAD"))

@@ -120,6 +120,18 @@ EXPECTED: dict[str, Row] = {
     "pipelineruns/beta/pipelinerun-with-matrix-include-explicit.yaml": ("Succeeded", _msg(1), {}, {}, {}, 3),
     # matrix values from whole-array, indexed and string results: 3 platforms x 2 browsers x 1 url.
     "pipelineruns/beta/pipelinerun-with-matrix-and-results.yaml": ("Succeeded", _msg(3), {}, {}, {}, 2 + 6),
+    # a referenced Task gets the workspace its pipeline task names; the embedded one gets it by propagation.
+    "pipelineruns/propagating_workspaces_with_referenced_resources.yaml": ("Succeeded", _msg(2), {}, {}, {}, 2),
+    "pipelineruns/pipeline-with-displayname.yaml": (
+        "Succeeded",
+        _msg(3),
+        {},
+        {},
+        {"sum-two-numbers/sum": "3", "sum-with-third-number/sum": "6"},
+        3,
+    ),
+    # include entries guarded by `when`: only amd64 and arm64 are enabled -> 2 TaskRuns.
+    "pipelineruns/beta/pipelinerun-with-matrix-when-include.yaml": ("Succeeded", _msg(1), {}, {}, {}, 2),
     "taskruns/custom-env.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/home-is-set.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/default_task_params.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),

@@ -58,6 +58,8 @@ def task_ref_sources(pt: PipelineTask) -> list[tuple[tuple[str | int, ...], Any]
         for i, inc in enumerate(pt.matrix.include):
             for j, p in enumerate(inc.params):
                 sources.append((("matrix", "include", i, "params", j, "value"), p.value))
+            for j, w in enumerate(inc.when):
+                sources.append((("matrix", "include", i, "when", j), w.model_dump(exclude_none=True)))
     for i, w in enumerate(pt.when):
         sources.append((("when", i), w.model_dump(exclude_none=True)))
     if pt.task_spec is not None:

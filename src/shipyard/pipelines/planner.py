@@ -236,7 +236,12 @@ def _decide(state: RunState, pt: PipelineTask, *, finally_task: bool) -> Action:
         if has_empty_array(matrix_params):
             return SkipTask(pt.name, SkipReason.empty_matrix)
         for inc in pt.matrix.include:
+            # An include entry guarded by `when` that does not hold is left out of the fan-out.
+            if inc.when and not allows(resolved(inc.when, scope)):
+                continue
             includes.append({p.name: substitute(str(p.value), scope) for p in inc.params})
+        if not pt.matrix.params and not includes:
+            return SkipTask(pt.name, SkipReason.empty_matrix)
     params = {p.name: substitute_value(p.value, scope) for p in pt.params}
     base = child_name(state.name, f"-{pt.name}")
     if pt.matrix is None:

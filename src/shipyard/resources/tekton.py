@@ -197,6 +197,7 @@ class WorkspacePipelineTaskBinding(_Model):
 class MatrixInclude(_Model):
     name: str | None = None
     params: list[Param] = Field(default_factory=list)
+    when: list[WhenExpression] = Field(default_factory=list)  # upstream beta/pipelinerun-with-matrix-when-include
 
 
 class Matrix(_Model):

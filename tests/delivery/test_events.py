@@ -115,3 +115,37 @@ def test_nginx_canary_ingress_events_and_prefixed_annotation_keys() -> None:
         ("CreatingCanaryIngress", "Creating canary ingress `r-r-ingress-canary` with weight `0`"),
         ("PatchingCanaryIngress", "Updating Ingress `r-r-ingress-canary` to desiredWeight '10'"),
     ]
+
+
+def test_services_switch_only_to_available_replicasets_with_switchservice_events() -> None:
+    """AR:rollout/service.go: ensureSVCTargets switches the canary/stable Service only to a fully available
+    ReplicaSet (the canary Service keeps the old pods until the new ones are up); every switch records
+    SwitchService "Switched selector for service 'x' from 'a' to 'b'"; the managed-by annotation names the
+    Rollout (generatePatch)."""
+    b = RolloutBench(pod_ready_seconds=5)
+    b.apply(service("r-canary"), service("r-stable"))
+    healthy_canary = rollout(
+        replicas=2,
+        canary={"canaryService": "r-canary", "stableService": "r-stable", "steps": [{"setWeight": 50}, {"pause": {}}]},
+    )
+    b.apply(healthy_canary)
+    b.advance(6)
+    h1 = b.status("r")["stableRS"]
+    update(b)
+    b.advance(1)  # canary pod created, not ready yet
+    h2 = b.status("r")["currentPodHash"]
+
+    def selector(name: str) -> str:
+        return str(b.cluster.get("Service", "default", name)["spec"]["selector"]["rollouts-pod-template-hash"])
+
+    assert selector("r-canary") == h1
+    b.advance(5)
+    assert selector("r-canary") == h2 and selector("r-stable") == h1
+    svc = b.cluster.get("Service", "default", "r-canary")
+    assert svc["metadata"]["annotations"]["argo-rollouts.argoproj.io/managed-by-rollouts"] == "r"
+    switches = [e.message for e in b.events if e.reason == "SwitchService"]
+    assert switches == [
+        f"Switched selector for service 'r-stable' from '' to '{h1}'",
+        f"Switched selector for service 'r-canary' from '' to '{h1}'",
+        f"Switched selector for service 'r-canary' from '{h1}' to '{h2}'",
+    ]

@@ -118,7 +118,7 @@ def test_blue_green_promote_action() -> None:
     docs = load_file(DATA / "bg-rollout.yaml")
     out = simulate(docs, Scenario.model_validate(load_file(DATA / "bg-promote.yaml")[0].data))
     assert out["phase"] == "Healthy"
-    switch = next(e for e in out["events"] if e["reason"] == "SwitchService")
+    switch = next(e for e in out["events"] if e["reason"] == "SwitchService" and "'bg-active'" in e["message"])
     assert switch["t"] >= 60
 
 

@@ -14,11 +14,21 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from shipyard.clock import Clock, rfc3339
+from shipyard.clock import Clock
 from shipyard.cluster.base import Cluster, Obj
 from shipyard.controllers.analysisruns import AnalysisRunReconciler, build_run
-from shipyard.controllers.rollouts_objects import annotate, index_by_owner, owned_by, rs_object, rs_view, run_view
-from shipyard.delivery.model import POD_HASH_LABEL, Plan
+from shipyard.controllers.rollouts_objects import (
+    annotate,
+    event_object,
+    index_by_owner,
+    owned_by,
+    referenced_objects,
+    rs_object,
+    rs_view,
+    run_view,
+    switch_selector,
+)
+from shipyard.delivery.model import Event, Plan
 from shipyard.delivery.providers.base import MetricProvider
 from shipyard.delivery.rollout import plan_rollout
 from shipyard.delivery.routers import router_for
@@ -167,11 +177,22 @@ class RolloutController:
                 wrote = True
         for run_name in plan.terminate_runs:
             wrote |= self.runs.terminate(ns, run_name)
+        switched: list[Event] = []
         for svc_name, pod_hash in plan.services.items():
-            wrote |= self._point_service(ns, svc_name, pod_hash)
+            old = self._point_service(ns, svc_name, pod_hash, ro.metadata.name or "")
+            if old is not None:
+                wrote = True
+                # AR:rollout/service.go switchServiceSelector
+                switched.append(
+                    Event("SwitchService", f"Switched selector for service '{svc_name}' from '{old}' to '{pod_hash}'")
+                )
         if plan.traffic is not None:
             wrote |= self._route(ro, plan, now)
-        for ev in plan.events:
+        # Services are reconciled right after the new ReplicaSet is made, before any scaling (AR:rollout/canary.go)
+        head = 0
+        while head < len(plan.events) and plan.events[head].reason in ("RolloutUpdated", "NewReplicaSetCreated"):
+            head += 1
+        for ev in [*plan.events[:head], *switched, *plan.events[head:]]:
             self._event(ro, ev.reason, ev.message, ev.type, now)
         if plan.status != (obj.get("status") or {}):
             # the reconcile never writes the Rollout's spec, so the object read at the start is current
@@ -192,17 +213,7 @@ class RolloutController:
         return self.cluster.get(kind, ns, name)
 
     def _remember_refs(self, ro: Rollout, ns: str, name: str) -> None:
-        c, bg = ro.spec.strategy.canary, ro.spec.strategy.blue_green
-        names = [("Service", n) for n in ((c.canary_service, c.stable_service) if c else ()) if n]
-        names += [("Service", n) for n in ((bg.active_service, bg.preview_service) if bg else ()) if n]
-        tr = c.traffic_routing if c else None
-        if tr is not None and tr.nginx is not None:
-            names += [("networking.k8s.io/Ingress", n) for n in tr.nginx.ingresses()]
-        if tr is not None and tr.istio is not None:
-            names += [("networking.istio.io/VirtualService", v.name) for v in tr.istio.all_virtual_services()]
-            if tr.istio.destination_rule is not None:
-                names.append(("networking.istio.io/DestinationRule", tr.istio.destination_rule.name))
-        for kind, ref in names:
+        for kind, ref in referenced_objects(ro):
             self._refs.setdefault((kind, ns, ref), set()).add((ns, name))
 
     def _put(self, kind: str, stored: Obj) -> None:
@@ -213,20 +224,15 @@ class RolloutController:
             m = stored["metadata"]
             self._objects[(kind, m.get("namespace") or "", m["name"])] = stored
 
-    def _point_service(self, ns: str, name: str, pod_hash: str) -> bool:
+    def _point_service(self, ns: str, name: str, pod_hash: str, rollout: str) -> str | None:
+        """Switch the Service's selector; the previous hash ("" when it had none) if it was written."""
         svc = copy.deepcopy(self._get("Service", ns, name))
         if svc is None:
-            return False
-        selector = dict((svc.get("spec") or {}).get("selector") or {})
-        if selector.get(POD_HASH_LABEL) == pod_hash:
-            return False
-        selector[POD_HASH_LABEL] = pod_hash
-        svc.setdefault("spec", {})["selector"] = selector
-        svc.setdefault("metadata", {}).setdefault("annotations", {})[
-            "argo-rollouts.argoproj.io/managed-by-rollouts"
-        ] = "true"
-        self._put("Service", self.cluster.update(svc))
-        return True
+            return None
+        old = switch_selector(svc, pod_hash, rollout)
+        if old is not None:
+            self._put("Service", self.cluster.update(svc))
+        return old
 
     def _route(self, ro: Rollout, plan: Plan, now: float) -> bool:
         assert plan.traffic is not None
@@ -265,25 +271,7 @@ class RolloutController:
             self.on_event(rec)
         if not self.write_events:
             return
-        seq = self.cluster.resource_version()
-        self.cluster.create(
-            {
-                "apiVersion": "v1",
-                "kind": "Event",
-                "metadata": {"name": f"{name}.{seq:x}.{reason.lower()}", "namespace": ns},
-                "involvedObject": {
-                    "apiVersion": "argoproj.io/v1alpha1",
-                    "kind": "Rollout",
-                    "name": name,
-                    "namespace": ns,
-                },
-                "reason": reason,
-                "message": message,
-                "type": type_,
-                "firstTimestamp": rfc3339(now),
-                "source": {"component": "rollouts-controller"},
-            }
-        )
+        self.cluster.create(event_object(ns, name, reason, message, type_, now, self.cluster.resource_version()))
 
     # -- the loop ------------------------------------------------------------------------------------------
     def _work(self) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 
+from shipyard.clock import rfc3339
 from shipyard.cluster.base import Obj
 from shipyard.delivery.model import POD_HASH_LABEL, REVISION_ANNOTATION, ReplicaSetView, RunView
 from shipyard.resources.rollouts import Rollout
@@ -97,4 +98,50 @@ def rs_object(ro: Rollout, owner: Obj, rs: ReplicaSetView) -> Obj:
             ],
         },
         "spec": {"replicas": rs.replicas, "selector": selector, "template": template},
+    }
+
+
+MANAGED_BY = "argo-rollouts.argoproj.io/managed-by-rollouts"
+
+
+def switch_selector(svc: Obj, pod_hash: str, rollout: str) -> str | None:
+    """``switchServiceSelector`` (AR:rollout/service.go) on a copy: point the selector at ``pod_hash`` and add the
+    managed-by annotation (naming the Rollout) when missing; the previous hash ("" if none), None if unchanged."""
+    selector = dict((svc.get("spec") or {}).get("selector") or {})
+    annotations = svc.setdefault("metadata", {}).setdefault("annotations", {})
+    old = str(selector.get(POD_HASH_LABEL, ""))
+    if old == pod_hash and MANAGED_BY in annotations:
+        return None
+    selector[POD_HASH_LABEL] = pod_hash
+    svc.setdefault("spec", {})["selector"] = selector
+    annotations.setdefault(MANAGED_BY, rollout)
+    return old
+
+
+def referenced_objects(ro: Rollout) -> list[tuple[str, str]]:
+    """(kind, name) of the Services and traffic-router objects a Rollout names."""
+    c, bg = ro.spec.strategy.canary, ro.spec.strategy.blue_green
+    names = [("Service", n) for n in ((c.canary_service, c.stable_service) if c else ()) if n]
+    names += [("Service", n) for n in ((bg.active_service, bg.preview_service) if bg else ()) if n]
+    tr = c.traffic_routing if c else None
+    if tr is not None and tr.nginx is not None:
+        names += [("networking.k8s.io/Ingress", n) for n in tr.nginx.ingresses()]
+    if tr is not None and tr.istio is not None:
+        names += [("networking.istio.io/VirtualService", v.name) for v in tr.istio.all_virtual_services()]
+        if tr.istio.destination_rule is not None:
+            names.append(("networking.istio.io/DestinationRule", tr.istio.destination_rule.name))
+    return names
+
+
+def event_object(ns: str, name: str, reason: str, message: str, type_: str, now: float, seq: int) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": f"{name}.{seq:x}.{reason.lower()}", "namespace": ns},
+        "involvedObject": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": name, "namespace": ns},
+        "reason": reason,
+        "message": message,
+        "type": type_,
+        "firstTimestamp": rfc3339(now),
+        "source": {"component": "rollouts-controller"},
     }

@@ -95,12 +95,8 @@ def _before_switch(ctx: Ctx, want_new: int) -> None:
         return
     if bg.preview_replica_count is not None and ctx.new.available < ctx.replicas:
         return
-    old = bgst.get("activeSelector")
-    bgst["activeSelector"] = ctx.new.pod_hash
+    bgst["activeSelector"] = ctx.new.pod_hash  # the controller's selector switch records SwitchService
     ctx.remove_pause("BlueGreenPause")
-    ctx.plan.event(
-        "SwitchService", f"Switched selector for service '{bg.active_service}' from '{old}' to '{ctx.new.pod_hash}'"
-    )
     ctx.plan.wake(ctx.now)
 
 

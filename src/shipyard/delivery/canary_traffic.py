@@ -15,10 +15,13 @@ def services_and_traffic(ctx: Ctx, want_canary: int, want_stable: int) -> None:
     weight = _router_weight(ctx, want_canary, want_stable)
     if ctx.aborted and (not ctx.routed or not c.dynamic_stable_scale or weight == 0):
         canary_hash = stable_hash
-    if c.stable_service:
-        ctx.plan.services[c.stable_service] = stable_hash
-    if c.canary_service:
-        ctx.plan.services[c.canary_service] = canary_hash
+    # ensureSVCTargets (AR:rollout/service.go): a Service is switched only to a fully available ReplicaSet,
+    # so the canary Service keeps its old pods until the new ones are up instead of selecting nothing
+    by_hash = {rs.pod_hash: rs for rs in ctx.rss}
+    for svc, h in ((c.stable_service, stable_hash), (c.canary_service, canary_hash)):
+        rs = by_hash.get(h)
+        if svc and rs is not None and rs.replicas != 0 and 0 != rs.available >= rs.replicas:
+            ctx.plan.services[svc] = h
     headers, mirrors = _managed_routes(ctx)
     ctx.plan.traffic = Traffic(weight, ctx.max_weight - weight, ctx.new.pod_hash, stable_hash, headers, mirrors)
     weights = {

@@ -19,6 +19,7 @@ from shipyard.demo.baseimage import stanzas
 from shipyard.demo.run import DemoResult, run_demo
 from shipyard.demo.stages import DemoContext, pipeline
 from shipyard.errors import NotFoundError
+from shipyard.images.layout import OciLayout, store_path
 from shipyard.images.reference import parse_reference
 from shipyard.registry.client import RegistryClient
 from shipyard.registry.http import ClientOptions
@@ -234,3 +235,21 @@ def test_the_next_release_is_built_again_and_rolled_out_as_a_canary(ran: Ran) ->
     assert analysis_done >= 20  # three real /healthz measurements, 10 s apart on the controller's clock
     assert '"currency": "EUR"' in re.sub(r"\x1b\[[0-9;]*m", "", release.receipt)  # staging runs the next release
     assert "simulated pods" in ran.text
+
+
+def test_without_a_registry_binary_images_stay_in_the_content_store(
+    shipyard_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(infra, "registry_available", lambda: False)
+    out = io.StringIO()
+    result = run_demo(shipyard_home, Console(file=out, width=200))
+    text = out.getvalue()
+    assert result.ok, text
+    tasks = [c["pipelineTaskName"] for c in result.run["status"]["childReferences"]]
+    assert tasks == ["clone", "lint", "test", "build", "sbom", "scan"]
+    assert "docker-registry is not installed" in text
+    build = result.results["build"]
+    assert build["IMAGE_SOURCE"] == build["IMAGE_URL"].split("@")[0]  # the store name, nothing pushed
+    stored = OciLayout(store_path(shipyard_home)).resolve(str(parse_reference(build["IMAGE_SOURCE"])))
+    assert stored.digest == build["IMAGE_DIGEST"]
+    assert "CVE-2022-40896" in text and result.delivery is not None and result.delivery.accepted

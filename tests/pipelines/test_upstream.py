@@ -132,6 +132,8 @@ EXPECTED: dict[str, Row] = {
     ),
     # include entries guarded by `when`: only amd64 and arm64 are enabled -> 2 TaskRuns.
     "pipelineruns/beta/pipelinerun-with-matrix-when-include.yaml": ("Succeeded", _msg(1), {}, {}, {}, 2),
+    "pipelineruns/pipelinerun-using-different-subpaths-of-workspace.yaml": ("Succeeded", _msg(3), {}, {}, {}, 3),
+    "pipelineruns/propagating-workspaces-in-pipelines.yaml": ("Succeeded", _msg(1), {}, {}, {}, 1),
     "taskruns/custom-env.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/home-is-set.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/default_task_params.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),

@@ -10,6 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from shipyard.controllers.pipelines import PipelineService
+from shipyard.errors import UnsupportedError
 from shipyard.resources.loader import Document
 
 STEP = {"name": "s", "image": "busybox", "script": "true"}
@@ -116,5 +117,17 @@ def test_validation_failure(run: dict[str, Any], reason: str, message: str, tmp_
         assert (c["status"], c["reason"], c["message"]) == ("False", reason, message)
         if run["kind"] == "PipelineRun":
             assert svc.taskruns("pr") == []
+    finally:
+        svc.close()
+
+
+def test_isolated_step_workspaces_are_refused_by_name(tmp_path: Path) -> None:
+    """Step-level workspaces (upstream beta/isolated-workspaces.yaml) need per-step mounts the local executor does
+    not have: a clear UnsupportedError naming the field, not an 'unknown field' or a silently shared mount."""
+    run = taskrun({"workspaces": [{"name": "creds"}], "steps": [{**STEP, "workspaces": [{"name": "creds"}]}]})
+    svc = PipelineService(tmp_path / "home", registry=CollectorRegistry())
+    try:
+        with pytest.raises(UnsupportedError, match=r"steps\[0\]\.workspaces is not supported"):
+            svc.run(run)
     finally:
         svc.close()

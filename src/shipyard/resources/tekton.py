@@ -134,6 +134,8 @@ class Step(_Container):
     results: list[ResultSpec] | None = None
     stdout_config: dict[str, Any] | None = None
     stderr_config: dict[str, Any] | None = None
+    # Isolated workspaces (Step.Workspaces, WorkspaceUsage{name, mountPath}): parsed so the refusal names them.
+    workspaces: list[dict[str, Any]] | None = None
 
 
 class StepTemplate(_Container):

@@ -66,7 +66,7 @@ class Promoter:
         db: Database | None = None,
         *,
         clock: Clock | None = None,
-        max_attempts: int = 8,
+        max_attempts: int = 40,
         backoff: float = 0.05,
         max_backoff: float = 2.0,
         seed: int | None = None,

@@ -149,3 +149,31 @@ def test_services_switch_only_to_available_replicasets_with_switchservice_events
         f"Switched selector for service 'r-canary' from '' to '{h1}'",
         f"Switched selector for service 'r-canary' from '{h1}' to '{h2}'",
     ]
+
+
+def test_analysis_run_status_change_events() -> None:
+    """AR:rollout/analysis.go emitAnalysisRunStatusChanges: "AnalysisRun<Phase>" with "<Type> Analysis Run 'x'
+    Status New: 'p' Previous: 'q'" (Warning for Failed/Error), before the RolloutAborted it causes."""
+    from shipyard.testing.rollouts import FixedProvider
+    from tests.delivery.test_scenarios import template
+
+    b = RolloutBench(providers={"job": FixedProvider({"bad": lambda now: 0})})
+    b.apply(template("bad", "result == 1", interval="5s", count=2))
+    healthy(b, rollout(canary={"steps": [{"setWeight": 50}, {"analysis": {"templates": [{"templateName": "bad"}]}}]}))
+    update(b)
+    b.advance(3)
+    run = b.runs()[0]["metadata"]["name"]
+    got = [
+        (e.reason, e.message, e.type)
+        for e in b.events
+        if e.reason.startswith("AnalysisRun") or e.reason == "RolloutAborted"
+    ]
+    assert got[:2] == [
+        ("AnalysisRunFailed", f"Step Analysis Run '{run}' Status New: 'Failed' Previous: ''", "Warning"),
+        (
+            "RolloutAborted",
+            "Rollout aborted update to revision 2: Step-based analysis phase error/failed: "
+            'Metric "bad" assessed Failed due to failed (1) > failureLimit (0)',
+            "Warning",
+        ),
+    ]

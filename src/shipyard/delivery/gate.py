@@ -79,20 +79,37 @@ def ensure_run(
     return RunView(name, ctx.new.pod_hash, run_type, step_index, "Pending")
 
 
+_RUN_TYPES = {
+    "currentStepAnalysisRunStatus": "Step",
+    "currentBackgroundAnalysisRunStatus": "Background",
+    "prePromotionAnalysisRunStatus": "PrePromotion",
+    "postPromotionAnalysisRunStatus": "PostPromotion",
+}
+
+
 def record(ctx: Ctx, section: str, key: str, run: RunView) -> None:
+    prev = _slot(ctx, section, key)
     slot = {"name": run.name, "status": run.phase or "Pending"}
     if run.message:
         slot["message"] = run.message
     _set_slot(ctx, section, key, slot)
+    # emitAnalysisRunStatusChanges (AR:rollout/analysis.go): "AnalysisRun<Phase>" when the recorded run changes
+    # phase; a run not yet reconciled has no phase (shown as '', and no event of its own)
+    if run.phase in ("", "Pending") or (prev is not None and (prev["name"] != run.name or prev["status"] == run.phase)):
+        return
+    before = "NoPreviousStatus" if prev is None else ("" if prev["status"] == "Pending" else prev["status"])
+    ctx.plan.event(
+        f"AnalysisRun{run.phase}",
+        f"{_RUN_TYPES.get(key, key)} Analysis Run '{run.name}' Status New: '{run.phase}' Previous: '{before}'",
+        "Warning" if run.phase in ("Failed", "Error") else "Normal",
+    )
 
 
 def terminate(ctx: Ctx, name: str) -> None:
     run = find_run(ctx, name)
     if run is None or run.terminated or name in ctx.plan.terminate_runs:
         return
-    if run.phase in ("Successful", "Failed", "Error", "Inconclusive"):
-        # completed runs are marked too, so a retry never adopts them again
-        pass
+    # completed runs are marked too, so a retry never adopts them again
     ctx.plan.terminate_runs.append(name)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -149,3 +152,56 @@ def test_sct_is_required_unless_ignored() -> None:
         bundle_verify.verify_bundle(parsed, no_ct, bundle_verify.BundlePolicy(identity=identity), artifact=artifact)
     policy = bundle_verify.BundlePolicy(identity=identity, ignore_sct=True)
     assert bundle_verify.verify_bundle(parsed, no_ct, policy, artifact=artifact).signed_times
+
+
+def _paths(doc: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    out: list[tuple[object, ...]] = []
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    for key, value in items:
+        out.append((*prefix, key))
+        out.extend(_paths(value, (*prefix, key)))
+    return out
+
+
+@pytest.mark.parametrize("case", ["happy-path-v0.3", "happy-path-intoto-in-dsse-v3"])
+def test_every_field_of_the_wrong_json_type_is_a_clear_error(case: str) -> None:
+    """protobuf-specs Bundle via protojson: each field has one JSON type. A bundle pulled from a registry with any
+    field replaced by another type parses to a ShipyardError (or still parses), never a Python crash."""
+    original = json.loads((CONF / case / "bundle.sigstore.json").read_bytes())
+    for path in _paths(original):
+        for wrong in ("x", 5, [], {}, None, True):
+            doc = copy.deepcopy(original)
+            parent = doc
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = wrong
+            with contextlib.suppress(ShipyardError):
+                bundle.parse_bundle(json.dumps(doc).encode())
+
+
+def _entry_edit(edit: object) -> bytes:
+    doc = json.loads((CONF / "happy-path-v0.3/bundle.sigstore.json").read_bytes())
+    entry = doc["verificationMaterial"]["tlogEntries"][0]
+    edit(entry)  # type: ignore[operator]
+    return json.dumps(doc).encode()
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda e: e["inclusionProof"].pop("checkpoint"), "inclusion proof missing required checkpoint"),
+        (lambda e: e["inclusionProof"].update(checkpoint={"envelope": ""}), "missing required checkpoint"),
+        (lambda e: e["kindVersion"].update(kind="dsse"), "kind and version mismatch"),
+        (lambda e: e["kindVersion"].update(version="0.0.2"), "kind and version mismatch"),
+    ],
+    ids=["no-checkpoint", "empty-checkpoint", "kind-not-the-body's", "version-not-the-body's"],
+)
+def test_tlog_entry_rules_of_sigstore_go(edit: object, message: str) -> None:
+    """sigstore-go pkg/tlog/entry.go ParseTransparencyLogEntry: 'inclusion proof missing required checkpoint' /
+    'checkpoint empty' (a bare proof commits to nothing: anyone can compute one for a tree of their own), and
+    'kind and version mismatch' between kindVersion and the canonicalized body."""
+    root = trustroot.load_trusted_root((CONF / "production_trusted_root.json").read_bytes())
+    policy = bundle_verify.BundlePolicy(identity=certs.IdentityPolicy(identity=IDENTITY, issuer=ISSUER))
+    with pytest.raises(TransparencyLogError, match=message):
+        parsed = bundle.parse_bundle(_entry_edit(edit))
+        bundle_verify.verify_bundle(parsed, root, policy, artifact=(CONF / "a.txt").read_bytes())

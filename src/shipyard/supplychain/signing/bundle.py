@@ -84,12 +84,21 @@ def _cert(raw: Any, what: str) -> x509.Certificate:
 
 
 def parse_bundle(data: bytes | dict[str, Any]) -> Bundle:
+    """Parse a bundle; any malformed part (a wrong JSON type anywhere) is a ``SignatureMismatchError``."""
     try:
         doc = json.loads(data) if isinstance(data, bytes) else data
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SignatureMismatchError(f"bundle is not JSON: {exc}") from exc
     if not isinstance(doc, dict):
         raise SignatureMismatchError("bundle is not a JSON object")
+    try:
+        return _parse_bundle(doc)
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        # A bundle comes from a registry anyone may push to: a field of the wrong JSON type is a broken bundle.
+        raise SignatureMismatchError(f"malformed bundle: {type(exc).__name__}: {exc}") from exc
+
+
+def _parse_bundle(doc: dict[str, Any]) -> Bundle:
     media_type = str(doc.get("mediaType", ""))
     version = _version(media_type)
     vm = doc.get("verificationMaterial")

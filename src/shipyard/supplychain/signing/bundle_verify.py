@@ -71,12 +71,17 @@ def _tlog_times(bundle: Bundle, root: TrustedRoot, material: bytes, digest: byte
             tlog.verify_set(entry, root)
             if entry.integrated_at is not None:
                 times.append(entry.integrated_at)
-        if entry.proof is not None:
+        # An inclusion proof counts only with its signed checkpoint. v0.1 bundles may carry a bare proof next to
+        # the SET (sigstore-conformance bundle-with-root-cert_fail): it is not evidence, the SET must stand alone.
+        proof = (
+            entry.proof if entry.proof is not None and (entry.proof.checkpoint or bundle.version >= (0, 2)) else None
+        )
+        if proof is not None:
             tlog.verify_inclusion(entry, root)
         elif bundle.version >= (0, 2):
             raise TransparencyLogError("bundle v0.2+ requires an inclusion proof for every tlog entry")
-        if entry.set_signature is None and entry.proof is None:
-            raise TransparencyLogError("tlog entry has neither a SET nor an inclusion proof")
+        if entry.set_signature is None and proof is None:
+            raise TransparencyLogError("tlog entry has neither a SET nor an inclusion proof with a signed checkpoint")
         if bundle.envelope is not None:
             tlogbody.check_dsse(entry, bundle.envelope.payload, bundle.envelope.signatures, material)
         else:

@@ -79,7 +79,7 @@ def parse_entry(doc: dict[str, Any]) -> TlogEntry:
             )
         promise = doc.get("inclusionPromise") or {}
         it = doc.get("integratedTime")
-        return TlogEntry(
+        entry = TlogEntry(
             log_index=int(doc.get("logIndex", 0)),
             log_id=_b64((doc.get("logId") or {}).get("keyId", ""), "logId.keyId"),
             kind=str(kv.get("kind", "")),
@@ -89,10 +89,24 @@ def parse_entry(doc: dict[str, Any]) -> TlogEntry:
             proof=proof,
             body=_b64(doc.get("canonicalizedBody", ""), "canonicalizedBody"),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, TransparencyLogError):
             raise
         raise TransparencyLogError(f"malformed tlog entry: {exc}") from exc
+    _check_entry(entry)
+    return entry
+
+
+def _check_entry(entry: TlogEntry) -> None:
+    """sigstore-go ``ParseTransparencyLogEntry``: ``kindVersion`` must be what the body says it is."""
+    try:
+        body = json.loads(entry.body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return  # the body checks (tlogbody) refuse it with their own message
+    if isinstance(body, dict) and (body.get("kind"), body.get("apiVersion")) != (entry.kind, entry.version):
+        raise TransparencyLogError(
+            f"kind and version mismatch: {body.get('kind')}/{body.get('apiVersion')} != {entry.kind}/{entry.version}"
+        )
 
 
 def log_for(entry: TlogEntry, root: TrustedRoot) -> LogKey:
@@ -156,8 +170,11 @@ def verify_inclusion(entry: TlogEntry, root: TrustedRoot) -> None:
     computed = root_from_proof(proof.log_index, proof.tree_size, leaf, proof.hashes)
     if computed != proof.root_hash:
         raise TransparencyLogError("inclusion proof does not lead to the stated root hash (stale or forged proof)")
-    if proof.checkpoint:
-        verify_checkpoint(proof, log_for(entry, root))
+    if not proof.checkpoint:
+        # sigstore-go ParseTransparencyLogEntry: without the signed checkpoint nothing commits to the root hash,
+        # so anyone can compute a "proof" for a tree of their own.
+        raise TransparencyLogError("inclusion proof missing required checkpoint")
+    verify_checkpoint(proof, log_for(entry, root))
 
 
 def verify_checkpoint(proof: InclusionProof, log: LogKey) -> None:

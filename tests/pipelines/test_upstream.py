@@ -134,6 +134,11 @@ EXPECTED: dict[str, Row] = {
     "pipelineruns/beta/pipelinerun-with-matrix-when-include.yaml": ("Succeeded", _msg(1), {}, {}, {}, 2),
     "pipelineruns/pipelinerun-using-different-subpaths-of-workspace.yaml": ("Succeeded", _msg(3), {}, {}, {}, 3),
     "pipelineruns/propagating-workspaces-in-pipelines.yaml": ("Succeeded", _msg(1), {}, {}, {}, 1),
+    "pipelineruns/pipelinerun-results-with-params.yaml": ("Succeeded", _msg(2), {}, {}, {}, 2),
+    "pipelineruns/workspace-from-volumeclaimtemplate.yaml": ("Succeeded", _msg(2), {}, {}, {}, 2),
+    # taskRunSpecs podTemplate is recorded; the array of matrix results (with their trailing newlines) is spread.
+    "pipelineruns/pipelinerun-with-taskrunspecs-matrix-param-substitution.yaml": ("Succeeded", _msg(2), {}, {}, {}, 3),
+    "pipelineruns/beta/pipelinerun-with-matrix-include-names.yaml": ("Succeeded", _msg(1), {}, {}, {}, 2),
     "taskruns/custom-env.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/home-is-set.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/default_task_params.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
@@ -251,5 +256,19 @@ def test_ignored_failures_keep_failure_ignored_reason(tmp_path: Path) -> None:
             "echo": ("True", "Succeeded"),
             "verify-task-reason": ("True", "Succeeded"),
         }
+    finally:
+        svc.close()
+
+
+def test_include_only_matrix_names_taskruns_after_its_entries(tmp_path: Path) -> None:
+    """upstream beta/pipelinerun-with-matrix-include-names.yaml: an include-only matrix whose entries all have
+    unique DNS-label names gives <pr>-<pt>-<include name>, not the numeric index."""
+    docs = load_file(UPSTREAM / "pipelineruns/beta/pipelinerun-with-matrix-include-names.yaml")
+    svc = PipelineService(tmp_path / "home", registry=CollectorRegistry())
+    try:
+        obj = svc.run(docs[1], [docs[0]])
+        name = obj["metadata"]["name"]
+        got = [tr["metadata"]["name"].removeprefix(name) for tr in svc.taskruns(name)]
+        assert got == ["-integration-default-config-macro", "-integration-robots-txt"]
     finally:
         svc.close()

@@ -10,6 +10,7 @@ checks missing results first, then when). The controller applies the actions, pe
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,6 +86,7 @@ class Finish:
 
 Action = StartTask | RetryTaskRun | SkipTask | CancelTaskRun | TimedOut | FailRun | StartFinally | Finish
 
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 TIMEOUT_CANCEL = "TaskRun cancelled as the PipelineRun it belongs to has timed out."
 CANCEL_CANCEL = "TaskRun cancelled as the PipelineRun it belongs to has been cancelled."
 
@@ -231,6 +233,7 @@ def _decide(state: RunState, pt: PipelineTask, *, finally_task: bool) -> Action:
         )
     matrix_params: list[tuple[str, Value]] = []
     includes: list[dict[str, str]] = []
+    include_names: list[str | None] = []
     if pt.matrix is not None:
         matrix_params = [(p.name, substitute_value(p.value, scope)) for p in pt.matrix.params]
         if has_empty_array(matrix_params):
@@ -240,6 +243,7 @@ def _decide(state: RunState, pt: PipelineTask, *, finally_task: bool) -> Action:
             if inc.when and not allows(resolved(inc.when, scope)):
                 continue
             includes.append({p.name: substitute(str(p.value), scope) for p in inc.params})
+            include_names.append(inc.name)
         if not pt.matrix.params and not includes:
             return SkipTask(pt.name, SkipReason.empty_matrix)
     params = {p.name: substitute_value(p.value, scope) for p in pt.params}
@@ -255,9 +259,15 @@ def _decide(state: RunState, pt: PipelineTask, *, finally_task: bool) -> Action:
                 "PipelineValidationFailed",
                 f"task {pt.name!r} has {len(combos)} matrix combinations, more than {MAX_COMBINATIONS}",
             )
+        suffixes = [f"-{pt.name}" if single else f"-{pt.name}-{i}" for i in range(len(combos))]
+        # An include-only matrix whose entries all have unique DNS-label names names its TaskRuns after them
+        # (upstream beta/pipelinerun-with-matrix-include-names.yaml: <pr>-<pt>-<include name>).
+        named = [n for n in include_names if n and _DNS_LABEL.match(n)]
+        if not matrix_params and len(named) == len(include_names) == len(set(named)) == len(combos):
+            suffixes = [f"-{pt.name}-{n}" for n in named]
         records = [
             TaskRunRecord(
-                name=child_name(state.name, f"-{pt.name}" if single else f"-{pt.name}-{i}"),
+                name=child_name(state.name, suffixes[i]),
                 pipeline_task=pt.name,
                 index=i,
                 params={**params, **c},

@@ -205,3 +205,18 @@ def test_tlog_entry_rules_of_sigstore_go(edit: object, message: str) -> None:
     with pytest.raises(TransparencyLogError, match=message):
         parsed = bundle.parse_bundle(_entry_edit(edit))
         bundle_verify.verify_bundle(parsed, root, policy, artifact=(CONF / "a.txt").read_bytes())
+
+
+def test_trusted_root_with_a_field_of_the_wrong_type_is_a_spec_error() -> None:
+    """protobuf-specs TrustedRoot (trustroot.proto): one JSON type per field; anything else is a clear SpecError
+    naming the trusted root, never a crash."""
+    original = json.loads((CONF / "production_trusted_root.json").read_bytes())
+    for path in _paths(original):
+        for wrong in ("x", 5, [], {}, None, True):
+            doc = copy.deepcopy(original)
+            parent = doc
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = wrong
+            with contextlib.suppress(ShipyardError):
+                trustroot.load_trusted_root(json.dumps(doc).encode())

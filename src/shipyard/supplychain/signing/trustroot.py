@@ -128,9 +128,13 @@ def load_trusted_root(data: bytes) -> TrustedRoot:
         "application/vnd.dev.sigstore.trustedroot"
     ):
         raise SpecError("not a Sigstore trusted root (mediaType application/vnd.dev.sigstore.trustedroot+json)")
-    return TrustedRoot(
-        tlogs=_logs(doc.get("tlogs"), "tlogs"),
-        ctlogs=_logs(doc.get("ctlogs"), "ctlogs"),
-        cas=_cas(doc.get("certificateAuthorities"), "certificateAuthorities"),
-        tsas=_cas(doc.get("timestampAuthorities"), "timestampAuthorities"),
-    )
+    try:
+        return TrustedRoot(
+            tlogs=_logs(doc.get("tlogs"), "tlogs"),
+            ctlogs=_logs(doc.get("ctlogs"), "ctlogs"),
+            cas=_cas(doc.get("certificateAuthorities"), "certificateAuthorities"),
+            tsas=_cas(doc.get("timestampAuthorities"), "timestampAuthorities"),
+        )
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        # A field of the wrong JSON type (protobuf-specs TrustedRoot has one type per field).
+        raise SpecError(f"malformed trusted root: {type(exc).__name__}: {exc}") from exc

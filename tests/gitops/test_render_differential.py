@@ -88,6 +88,8 @@ CASES = [
     # overlay's merge/replace never turns a disabled hash back on, the overlay's Secret type wins, labels merge
     "genbehavior/mid",
     "genbehavior/top",
+    # labels[].fields: own field specs per kind or for every kind, create true/false, next to includeTemplates
+    "labelfields",
 ]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from shipyard.errors import SpecError, UnsupportedError
 from shipyard.gitops.kustomize import transformers as tx
-from shipyard.gitops.kustomize.configurations import load_configuration
+from shipyard.gitops.kustomize.configurations import field_spec, load_configuration
 from shipyard.gitops.kustomize.generators import make_generated, merge_options
 from shipyard.gitops.kustomize.images import Image, transform_images
 from shipyard.gitops.kustomize.namerefs import fix_name_references
@@ -230,11 +230,13 @@ class Builder:
         if k.get("commonLabels"):
             tx.add_labels(rm, k["commonLabels"], selectors=True, templates=True)
         for i, lab in enumerate(k.get("labels") or []):
-            if lab.get("fields"):
-                raise UnsupportedError(f"{doc.file}:{doc.line_of(('labels', i))} labels[{i}].fields is not supported")
+            where = f"{doc.file}:{doc.line_of(('labels', i))} labels[{i}].fields"
+            if not isinstance(lab.get("fields") or [], list):
+                raise SpecError(f"{where} must be a list of field specs")
             tx.add_labels(
                 rm, lab.get("pairs") or {}, selectors=bool(lab.get("includeSelectors")),
                 templates=bool(lab.get("includeTemplates")),
+                fields=[field_spec(f, where) for f in lab.get("fields") or []],
             )  # fmt: skip
         if k.get("commonAnnotations"):
             tx.add_annotations(rm, k["commonAnnotations"])

@@ -48,7 +48,7 @@ def _parts(path: Any, where: str) -> tuple[str, ...]:
     return tuple(p.replace("\0", "/").removesuffix("[]") for p in raw if p)
 
 
-def _spec(entry: Any, where: str) -> Spec:
+def field_spec(entry: Any, where: str) -> Spec:
     if not isinstance(entry, dict) or set(entry) - {"path", "kind", "group", "version", "create"}:
         raise SpecError(f"{where}: a field spec takes path, kind, group, version and create")
     return str(entry.get("kind") or ""), _parts(entry.get("path"), where), bool(entry.get("create", False))
@@ -72,10 +72,10 @@ def load_configuration(path: Path) -> Config:
                 if not isinstance(ref, dict) or not ref.get("kind") or not isinstance(ref.get("fieldSpecs"), list):
                     raise SpecError(f"{where}: each entry needs kind and fieldSpecs")
                 cfg.name_refs.setdefault(str(ref["kind"]), []).extend(
-                    (s[0], s[1]) for s in (_spec(e, where) for e in ref["fieldSpecs"])
+                    (s[0], s[1]) for s in (field_spec(e, where) for e in ref["fieldSpecs"])
                 )
             continue
-        cfg.specs[section] = [_spec(e, where) for e in entries]
+        cfg.specs[section] = [field_spec(e, where) for e in entries]
     return cfg
 
 

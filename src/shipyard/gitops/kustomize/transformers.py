@@ -107,9 +107,16 @@ def add_prefix_suffix(rm: ResMap, prefix: str, suffix: str) -> None:
         r.affixes.append((prefix, suffix))
 
 
-def add_labels(rm: ResMap, pairs: dict[str, str], *, selectors: bool, templates: bool) -> None:
+def add_labels(
+    rm: ResMap, pairs: dict[str, str], *, selectors: bool, templates: bool,
+    fields: list[tuple[str, tuple[str, ...], bool]] | None = None,
+) -> None:  # fmt: skip
+    """``fields`` are a ``labels:`` entry's own field specs (kind ``""`` = every kind)."""
     pairs = {str(k): str(v) for k, v in pairs.items()}
     for r in rm.items:
+        for spec in fields or ():
+            if spec[0] in ("", r.kind):
+                set_map(r.obj, spec, pairs)
         _set_all(_at(r.obj, ("metadata", "labels"), True), pairs)
         if templates or selectors:
             for kind, path, create in _TEMPLATE_SPECS:

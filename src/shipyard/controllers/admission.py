@@ -46,7 +46,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path not in ("/", "/mutate", "/validate"):
             self._send(404, {"error": f"unknown path {self.path}"})
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
         if length <= 0 or length > MAX_BODY:
             self._send(413 if length > MAX_BODY else 400, {"error": f"body must be 1..{MAX_BODY} bytes"})
             return
@@ -60,12 +63,18 @@ class _Handler(BaseHTTPRequestHandler):
             with self.server.lock:
                 answer = review(self.server.engine, body, mutating=self.path != "/validate")
         except ShipyardError as exc:
-            answer = {
-                "apiVersion": API_VERSION,
-                "kind": "AdmissionReview",
-                "response": {"uid": request["uid"], "allowed": False, "status": {"code": 500, "message": str(exc)}},
-            }
+            answer = _denied(request["uid"], str(exc))
+        except Exception as exc:  # the webhook must answer: an unforeseen error denies (fail closed)
+            answer = _denied(request["uid"], f"internal error evaluating the request: {type(exc).__name__}")
         self._send(200, answer)
+
+
+def _denied(uid: str, message: str) -> dict[str, Any]:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "AdmissionReview",
+        "response": {"uid": uid, "allowed": False, "status": {"code": 500, "message": message}},
+    }
 
 
 class AdmissionHTTPServer(ThreadingHTTPServer):

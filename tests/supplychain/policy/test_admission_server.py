@@ -171,6 +171,12 @@ def test_bad_bodies_get_400(server: tuple) -> None:
     assert status == 400 and "not JSON" in answer["error"]
     status, answer = post(f"{srv.url}/mutate", b'{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1"}', ca)
     assert status == 400 and "request.uid" in answer["error"]
+    # A review whose object is malformed is answered, and denied (failurePolicy Fail), never a dropped connection.
+    doc = json.loads(review("127.0.0.1:5000/app:v1", "uid-9"))
+    doc["request"]["object"]["metadata"] = ["not", "an", "object"]
+    status, answer = post(f"{srv.url}/mutate", json.dumps(doc).encode(), ca)
+    assert status == 200 and answer["response"]["uid"] == "uid-9" and answer["response"]["allowed"] is False
+    assert "request.object.metadata must be an object" in answer["response"]["status"]["message"]
 
 
 def test_policy_serve_process(tmp_path: Path) -> None:

@@ -58,6 +58,9 @@ def review(engine: PolicyEngine, body: bytes, *, mutating: bool = True) -> dict[
     operation = str(request.get("operation", "CREATE"))
     if operation == "DELETE" or not isinstance(obj, dict):
         return response_for(request["uid"], Decision(()), mutating=mutating)
+    for field in ("metadata", "spec"):
+        if field in obj and not isinstance(obj[field], dict):
+            raise SpecError(f"request.object.{field} must be an object", path=f"request.object.{field}")
     namespace = request.get("namespace")
     decision = engine.evaluate(obj, namespace=str(namespace) if namespace else None, operation=operation)
     return response_for(request["uid"], decision, mutating=mutating)

@@ -169,3 +169,24 @@ def test_simulate_seed_unchanged_every_action_json_and_text(tmp_path: Path) -> N
     assert "t=     5s  weight                 canary 5 / stable 95" in lines
     assert "result: Healthy" in lines
     assert "  revision 2: 10 replicas, 10 available" in lines
+
+
+def test_analysis_run_lints_the_template_first(tmp_path: Path) -> None:
+    """`analysis run` checks the template as `shipyard lint` does before measuring anything: a condition that
+    does not parse is reported with file:line and column, a wrongly typed field with its path."""
+    bad = tmp_path / "t.yaml"
+    bad.write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  metrics:\n"
+        "    - name: m\n      successCondition: result[0] >= >= 0.95\n"
+        "      provider: {prometheus: {address: 'http://127.0.0.1:9', query: q}}\n"
+    )
+    result = runner.invoke(app, ["analysis", "run", "-f", str(bad)])
+    assert result.exit_code != 0
+    assert f"{bad}:7 spec.metrics[0].successCondition: does not parse: unexpected token '>=' (column 14)" in str(
+        result.exception
+    )
+    bad.write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  metrics: 5\n"
+    )
+    result = runner.invoke(app, ["analysis", "run", "-f", str(bad)])
+    assert result.exit_code != 0 and f"{bad}:5 spec.metrics: Input should be a valid list" in str(result.exception)

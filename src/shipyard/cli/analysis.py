@@ -20,13 +20,23 @@ ArgOpt = Annotated[list[str], typer.Option("-a", "--arg", help="k=v (repeatable)
 def _spec(files: list[Path], args: list[str]) -> Any:
     from shipyard.delivery.analysis.templates import flatten, merge_args
     from shipyard.resources.analysis import AnalysisRunSpec, AnalysisTemplateSpec
+    from shipyard.resources.kinds import lint
     from shipyard.resources.loader import load_documents
     from shipyard.resources.rollouts import Argument, TemplateRef
+    from shipyard.resources.validate import Issues
 
     templates: dict[str, AnalysisTemplateSpec] = {}
+    problems = Issues()
     for doc in load_documents(list(files)):
         if doc.kind in ("AnalysisTemplate", "ClusterAnalysisTemplate"):
-            templates[doc.name or ""] = AnalysisTemplateSpec.model_validate((doc.data or {}).get("spec") or {})
+            # the same checks as `shipyard lint` (types, unknown fields/providers, durations, conditions that
+            # do not parse), all reported with file:line before anything is measured
+            issues = Issues(doc)
+            lint(doc, issues)
+            problems.extend(issues.items)
+            if not issues.items:
+                templates[doc.name or ""] = AnalysisTemplateSpec.model_validate((doc.data or {}).get("spec") or {})
+    problems.raise_if_any()
     if not templates:
         raise SpecError("no AnalysisTemplate in the files", file=str(files[0]) if files else None)
 

@@ -163,6 +163,11 @@ EXPECTED: dict[str, Row] = {
     "taskruns/workspace-readonly.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/steptemplate-variable-interop.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/workspace.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    # a Task's own volumes: emptyDir shared by two steps at different paths; configMap/secret volumes (the secret
+    # name from a param).
+    "taskruns/custom-volume.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    "taskruns/configmap.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    "taskruns/secret-volume-params.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     # T3: $(steps.step-x.exitCode.path), /tekton/steps/step-x/exitCode and /tekton/steps/0/exitCode all hold 1.
     "taskruns/ignore-step-error.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
 }

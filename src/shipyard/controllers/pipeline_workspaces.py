@@ -85,7 +85,7 @@ def materialise(
                     )
             items = {i.key: i.path for i in b.config_map.items} if b.config_map.items else {k: k for k in data}
             out[b.name] = HostVolume(
-                _write(run_dir / "configmaps" / b.name, data, items), read_only=True, volume=volume
+                write_items(run_dir / "configmaps" / b.name, data, items), read_only=True, volume=volume
             )
         elif b.secret is not None:
             data = catalog.secrets.get(b.secret.secret_name)
@@ -98,7 +98,7 @@ def materialise(
                     )
             items = {i.key: i.path for i in b.secret.items} if b.secret.items else {k: k for k in data}
             out[b.name] = HostVolume(
-                _write(run_dir / "secrets" / b.name, data, items, mode=0o400), read_only=True, volume=volume
+                write_items(run_dir / "secrets" / b.name, data, items, mode=0o400), read_only=True, volume=volume
             )
         else:
             kind = "projected" if b.projected is not None else "csi"
@@ -126,7 +126,7 @@ def join_sub_path(path: Path, sub: str) -> Path:
 _join = join_sub_path
 
 
-def _write(directory: Path, data: Mapping[str, str], items: Mapping[str, str], *, mode: int = 0o444) -> Path:
+def write_items(directory: Path, data: Mapping[str, str], items: Mapping[str, str], *, mode: int = 0o444) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for key, rel in items.items():
         if key not in data:

@@ -16,6 +16,7 @@ from typing import IO, Any
 from shipyard.clock import Clock
 from shipyard.controllers.pipeline_store import PipelineStore
 from shipyard.controllers.pipeline_workspaces import HostVolume, join_sub_path, taskrun_dir
+from shipyard.controllers.taskrun_volumes import task_volumes
 from shipyard.errors import ShipyardError
 from shipyard.pipelines.params import validate_params_error
 from shipyard.pipelines.results import parse_results
@@ -127,6 +128,11 @@ def execute(
         v = Verdict(TRState.failed, "TaskRunValidationFailed", message)
         return _result(a, v, [], [], started, clock.now(), resolved.spec)
     mounts = [Mount(path=u.mount_path, source=host_dirs[u.name], read_only=u.read_only) for u in resolved.workspaces]
+    volumes = task_volumes(resolved.spec, tr_dir / "volumes", a.key_values)
+    if volumes.problems:
+        v = Verdict(TRState.failed, "TaskRunValidationFailed", f"[User error] {volumes.problems[0]}")
+        return _result(a, v, [], [], started, clock.now(), resolved.spec)
+    mounts += volumes.mounts
     sandbox = Sandbox(
         tekton_dir=tr_dir / "tekton", workspace_dir=tr_dir / "workspace", root_dir=tr_dir / "root", mounts=mounts
     )
@@ -144,7 +150,7 @@ def execute(
         )
         for s in resolved.steps
     ]
-    mask = Masker(resolved.secrets)
+    mask = Masker(resolved.secrets | volumes.secrets)
     index = {s.name: i for i, s in enumerate(steps)}
     files: dict[str, IO[str]] = {}
     lock = threading.Lock()

@@ -202,6 +202,13 @@ def check_supported(spec: TaskSpec, where: str) -> None:
     """Valid Tekton that the local executor does not do: a clear error instead of a silent difference."""
     if spec.sidecars:
         raise UnsupportedError(f"{where}: sidecars are not supported by the local executor")
+    for i, volume in enumerate(spec.volumes):
+        kinds = [k for k in volume if k != "name"]
+        if not any(k in ("emptyDir", "configMap", "secret") for k in kinds):
+            raise UnsupportedError(
+                f"{where}: volumes[{i}] ({volume.get('name')}): only emptyDir, configMap and secret volumes are "
+                f"supported locally (got {', '.join(kinds) or 'no source'})"
+            )
     for i, step in enumerate(spec.steps):
         for key, value in (
             ("when", step.when),

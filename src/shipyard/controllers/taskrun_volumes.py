@@ -1,0 +1,90 @@
+"""A Task's own ``volumes`` and its steps' ``volumeMounts`` (Kubernetes volumes, not workspaces), made local.
+
+Upstream examples (``taskruns/custom-volume.yaml``, ``configmap.yaml``, ``secret-volume-params.yaml``) share data
+between steps through a Task volume and read ConfigMaps/Secrets from mounted files. Locally:
+
+- ``emptyDir`` is a directory of the TaskRun attempt; ``configMap``/``secret`` are read-only directories written from
+  the objects in the files (all keys, or ``items`` key→path), a missing object or key is an error unless the
+  volume is ``optional``; Secret values are masked in logs like Secret env;
+- every ``volumeMounts`` entry of a step (or the stepTemplate) becomes a mount at its ``mountPath``. The executor
+  mounts per TaskRun, not per step, so a volume one step mounts is visible to the other steps at that path too;
+- other volume types are refused before anything runs (``pipelines.taskrun.check_supported``).
+
+The volumes come from the substituted taskSpec, so ``$(params.x)`` in ``secretName`` works as in Tekton.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shipyard.controllers.pipeline_workspaces import join_sub_path, write_items
+from shipyard.errors import ShipyardError
+from shipyard.runtime.base import Mount
+
+
+@dataclass(slots=True)
+class TaskVolumes:
+    mounts: list[Mount] = field(default_factory=list)
+    secrets: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+
+def _source(
+    volume: dict[str, Any], root: Path, key_values: Mapping[tuple[str, str, str], str], out: TaskVolumes
+) -> tuple[Path, bool] | None:
+    name = str(volume.get("name", ""))
+    directory = root / name
+    if "emptyDir" in volume:
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory, False
+    kind, spec = ("ConfigMap", volume["configMap"]) if "configMap" in volume else ("Secret", volume["secret"])
+    spec = spec or {}
+    obj = str(spec.get("name") if kind == "ConfigMap" else spec.get("secretName") or "")
+    data = {k: v for (kd, n, k), v in key_values.items() if kd == kind and n == obj}
+    if not data and not spec.get("optional"):
+        out.problems.append(f'volume "{name}": {kind} "{obj}" not found; put it in the files or --resources')
+        return None
+    items = {str(i["key"]): str(i.get("path") or i["key"]) for i in spec.get("items") or []} or {k: k for k in data}
+    missing = [k for k in items if k not in data]
+    if missing and data and not spec.get("optional"):
+        out.problems.append(f'volume "{name}": {kind} "{obj}" has no key "{missing[0]}"')
+        return None
+    write_items(directory, data, items)
+    if kind == "Secret":
+        out.secrets.update(v for v in data.values() if v)
+    return directory, True
+
+
+def task_volumes(spec: Mapping[str, Any], root: Path, key_values: Mapping[tuple[str, str, str], str]) -> TaskVolumes:
+    """Mounts for the substituted taskSpec ``spec``; volume directories are made under ``root``."""
+    out = TaskVolumes()
+    volumes = {str(v.get("name")): v for v in spec.get("volumes") or []}
+    template = spec.get("stepTemplate") or {}
+    wanted: list[dict[str, Any]] = list(template.get("volumeMounts") or [])
+    for step in spec.get("steps") or []:
+        wanted.extend(step.get("volumeMounts") or [])
+    sources: dict[str, tuple[Path, bool] | None] = {}
+    seen: set[str] = set()
+    for vm in wanted:
+        name, path = str(vm.get("name", "")), str(vm.get("mountPath", ""))
+        if name not in volumes:
+            out.problems.append(f'volumeMounts: no volume named "{name}" in the Task\'s volumes')
+            continue
+        if name not in sources:
+            sources[name] = _source(volumes[name], root, key_values, out)
+        source = sources[name]
+        if source is None or path in seen:
+            continue
+        seen.add(path)
+        directory, read_only = source
+        try:
+            directory = join_sub_path(directory, str(vm.get("subPath") or ""))
+        except ShipyardError as exc:
+            out.problems.append(f'volumeMounts "{name}": {exc}')
+            continue
+        directory.mkdir(parents=True, exist_ok=True)
+        out.mounts.append(Mount(path=path, source=directory, read_only=read_only or bool(vm.get("readOnly"))))
+    return out

@@ -195,3 +195,18 @@ def test_bad_template_is_refused_before_simulating(tmp_path: Path) -> None:
         "(valid: prometheus, web, job)",
         f"{path}:32 spec.metrics[1].successCondition: does not parse: unexpected token '<' (column 13)",
     ]
+
+
+def test_forgotten_template_file_is_an_input_error() -> None:
+    """A Rollout naming an AnalysisTemplate that is not in the files: an error naming each reference with its
+    line, instead of a background run in Error that aborts the simulated rollout."""
+    with pytest.raises(SpecErrors) as err:
+        simulate(
+            load_file(DATA / "seed-rollout.yaml"), Scenario.model_validate(load_file(DATA / "healthy.yaml")[0].data)
+        )
+    assert [str(i) for i in err.value.issues] == [
+        f"{DATA / 'seed-rollout.yaml'}:47 spec.strategy.canary.steps[2].analysis.templates[0].templateName: "
+        'AnalysisTemplate "success-rate" is not in the files (add it with -f)',
+        f"{DATA / 'seed-rollout.yaml'}:59 spec.strategy.canary.analysis.templates[0].templateName: "
+        'AnalysisTemplate "success-rate" is not in the files (add it with -f)',
+    ]

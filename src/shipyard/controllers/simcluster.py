@@ -9,8 +9,8 @@ from typing import Any
 
 from shipyard.clock import Clock
 from shipyard.cluster.base import Cluster, Obj
-from shipyard.errors import SpecError
-from shipyard.resources.loader import Document
+from shipyard.errors import FieldIssue, SpecError, SpecErrors
+from shipyard.resources.loader import Document, format_path
 from shipyard.resources.rollouts import Rollout
 from shipyard.resources.validate import Issues
 
@@ -173,3 +173,35 @@ def scaffold(cluster: Cluster, docs: list[Document]) -> Obj:
                     }
                 )
     return cluster.create(copy.deepcopy(rollout_doc.data))
+
+
+def check_templates(rollout: Document, docs: list[Document]) -> None:
+    """Every AnalysisTemplate the Rollout names must be in the files: a forgotten ``-f`` is an input error here,
+    not an AnalysisRun in Error that aborts the simulated rollout."""
+    have = {(d.kind, d.name) for d in docs}
+    spec = rollout.data.get("spec") if isinstance(rollout.data, dict) else None
+    strategy = (spec or {}).get("strategy") or {}
+    canary, bg = strategy.get("canary") or {}, strategy.get("blueGreen") or {}
+    refs: list[tuple[tuple[str | int, ...], Any]] = []
+    for i, step in enumerate(canary.get("steps") or []):
+        if isinstance(step, dict) and isinstance(step.get("analysis"), dict):
+            refs.append((("spec", "strategy", "canary", "steps", i, "analysis"), step["analysis"]))
+    block: Any
+    path: tuple[str | int, ...]
+    for path, block in (
+        (("spec", "strategy", "canary", "analysis"), canary.get("analysis")),
+        (("spec", "strategy", "blueGreen", "prePromotionAnalysis"), bg.get("prePromotionAnalysis")),
+        (("spec", "strategy", "blueGreen", "postPromotionAnalysis"), bg.get("postPromotionAnalysis")),
+    ):
+        if isinstance(block, dict):
+            refs.append((path, block))
+    missing = []
+    for path, block in refs:
+        for j, ref in enumerate(block.get("templates") or []):
+            kind = "ClusterAnalysisTemplate" if ref.get("clusterScope") else "AnalysisTemplate"
+            if (kind, ref.get("templateName")) not in have:
+                where = (*path, "templates", j, "templateName")
+                msg = f'{kind} "{ref.get("templateName")}" is not in the files (add it with -f)'
+                missing.append(FieldIssue(msg, file=rollout.file, line=rollout.line_of(where), path=format_path(where)))
+    if missing:
+        raise SpecErrors(missing)

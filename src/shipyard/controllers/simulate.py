@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shipyard.clock import FakeClock
 from shipyard.cluster.memory import MemoryCluster
 from shipyard.controllers.rollouts import ROLLOUT, RUN, RecordedEvent, RolloutController
-from shipyard.controllers.simcluster import Kubelet, scaffold
+from shipyard.controllers.simcluster import Kubelet, check_templates, scaffold
 from shipyard.delivery import actions
 from shipyard.delivery.providers.base import Observation, format_value
 from shipyard.errors import ProviderError, SpecError
@@ -122,6 +122,7 @@ def simulate(docs: list[Document], scenario: Scenario) -> dict[str, Any]:
     rollouts = [d for d in docs if d.kind == "Rollout"]
     if len(rollouts) != 1:
         raise SpecError(f"simulate needs exactly one Rollout in the files, found {len(rollouts)}")
+    check_templates(rollouts[0], docs)
     clock = FakeClock()
     cluster = MemoryCluster(now=clock.now)
     origin = [clock.now()]

@@ -265,3 +265,32 @@ def test_wolfi_packages_use_the_wolfi_ecosystem(rootfs: Path) -> None:
     pkgs = {p.name: p for p in catalog(DirectorySource(rootfs), select(["apk-db-cataloger"])).packages}
     assert pkgs["musl"].ecosystem == "Wolfi"
     assert pkgs["musl"].purl == "pkg:apk/wolfi/musl@1.2.4-r2?arch=x86_64&distro=wolfi-20230201"
+
+
+def test_oci_layout_blob_that_does_not_match_its_digest_is_refused(rootfs: Path, tmp_path: Path) -> None:
+    """image-spec image-layout.md: a blob's content MUST match its digest. The SBOM names the image by the manifest
+    digest and is attested to it, so a manifest whose bytes were changed is a DigestMismatchError, not an SBOM."""
+    from shipyard.errors import DigestMismatchError
+
+    digest = write_layout(tmp_path / "layout", [_tar(_tree(rootfs), gz=True)])
+    blob = tmp_path / "layout/blobs/sha256" / digest.split(":")[1]
+    manifest = json.loads(blob.read_bytes())
+    manifest["annotations"] = {"tampered": "yes"}
+    blob.write_text(json.dumps(manifest))
+    with pytest.raises(DigestMismatchError, match=f"blob {digest} hashes to sha256:"):
+        open_layout(tmp_path / "layout", "app:v1")
+
+
+def test_oci_layout_layer_blob_that_does_not_match_its_digest_is_refused(rootfs: Path, tmp_path: Path) -> None:
+    """image-spec descriptor.md: content is verified against the descriptor's digest. A layer blob replaced on
+    disk (here: the same files plus one) must not yield an SBOM for the image digest the manifest names."""
+    from shipyard.errors import DigestMismatchError
+
+    write_layout(tmp_path / "layout", [_tar(_tree(rootfs), gz=True)])
+    manifest_digest = json.loads((tmp_path / "layout/index.json").read_text())["manifests"][0]["digest"]
+    manifest = json.loads((tmp_path / "layout/blobs/sha256" / manifest_digest.split(":")[1]).read_bytes())
+    layer_digest = manifest["layers"][0]["digest"]
+    other = _tar([*_tree(rootfs), ("./etc/extra", b"x", 0o644)], gz=True)
+    (tmp_path / "layout/blobs/sha256" / layer_digest.split(":")[1]).write_bytes(other)
+    with pytest.raises(DigestMismatchError, match=f"its descriptor says {layer_digest}"):
+        catalog(open_layout(tmp_path / "layout", "app:v1"))

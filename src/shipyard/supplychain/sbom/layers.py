@@ -11,6 +11,7 @@ refused, as is a truncated or corrupt layer.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import tarfile
 import zlib
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
-from shipyard.errors import SpecError, UnsupportedError
+from shipyard.errors import DigestMismatchError, SpecError, UnsupportedError
 from shipyard.supplychain.sbom.model import SourceInfo
 from shipyard.supplychain.sbom.source import FileEntry, Retain, Wanted, normalise
 
@@ -34,6 +35,24 @@ class Layer:
     id: str
     open: Callable[[], IO[bytes]]
     label: str = ""
+    digest: str | None = None  # the blob digest (OCI descriptor) the bytes must hash to, when known
+
+
+class _Hashing(io.RawIOBase):
+    """Hashes every byte read through it (the blob as stored, before any decompression)."""
+
+    def __init__(self, inner: IO[bytes], algorithm: str) -> None:
+        self.inner = inner
+        self.hash = hashlib.new(algorithm)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        buffer[: len(data)] = data
+        self.hash.update(data)
+        return len(data)
 
 
 class _Counted(io.RawIOBase):
@@ -80,10 +99,28 @@ def tar_stream(fh: IO[bytes], label: str) -> Iterator[tarfile.TarFile]:
 
 @contextmanager
 def _tar(layer: Layer) -> Iterator[tarfile.TarFile]:
+    """The layer's tar; when its blob digest is known, the whole blob must hash to it (image-spec descriptor.md:
+    content is verified against the digest), else a ``DigestMismatchError`` — an SBOM names the image by digest."""
     fh = layer.open()
+    label = layer.label or layer.id
+    hashing: _Hashing | None = None
+    stream: IO[bytes] = fh
+    if layer.digest:
+        alg, _, want = layer.digest.partition(":")
+        if alg not in ("sha256", "sha512"):
+            raise UnsupportedError(f"{label}: digest algorithm {alg!r} (sha256 and sha512 are supported)")
+        hashing = _Hashing(fh, alg)
+        stream = io.BufferedReader(hashing, buffer_size=1 << 20)
     try:
-        with tar_stream(fh, layer.label or layer.id) as tar:
+        with tar_stream(stream, label) as tar:
             yield tar
+        if hashing is not None:
+            while stream.read(1 << 20):  # whatever follows the tar (padding) is part of the blob
+                pass
+            if hashing.hash.hexdigest() != want:
+                raise DigestMismatchError(
+                    f"{label}: layer blob hashes to {alg}:{hashing.hash.hexdigest()}, its descriptor says {layer.digest}"
+                )
     finally:
         fh.close()
 

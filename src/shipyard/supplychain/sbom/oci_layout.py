@@ -9,17 +9,20 @@ Multi-platform indexes pick ``linux/amd64`` unless told otherwise.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from shipyard.errors import NotFoundError, SpecError
+from shipyard.errors import DigestMismatchError, NotFoundError, SpecError
 from shipyard.supplychain.sbom.layers import Layer, LayeredSource
 from shipyard.supplychain.sbom.model import SourceInfo, SourceKind
 
 _INDEX_TYPES = {"application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"}
 _REF_KEYS = ("org.opencontainers.image.ref.name", "io.containerd.image.name")
+_DIGEST = re.compile(r"^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
 
 
 class LayoutFiles(Protocol):
@@ -72,7 +75,23 @@ def read_json(files: LayoutFiles, rel: str, what: str) -> Any:
 
 
 def _object(files: LayoutFiles, digest: str) -> dict[str, Any]:
-    data = read_json(files, blob_path(digest, files.label), f"blob {digest}")
+    """A JSON blob (index, manifest, config), refused unless its bytes hash to its name (image-layout.md: blob
+    content MUST match its digest). The SBOM names the image by this digest and is attested to it."""
+    rel = blob_path(digest, files.label)
+    try:
+        raw = files.read(rel)
+    except FileNotFoundError as exc:
+        raise NotFoundError(f"{files.label}: blob {digest} is missing") from exc
+    alg, _, hexpart = digest.partition(":")
+    if alg not in ("sha256", "sha512"):
+        raise SpecError(f"unsupported digest algorithm in {digest!r}", file=files.label)
+    actual = hashlib.new(alg, raw).hexdigest()
+    if actual != hexpart:
+        raise DigestMismatchError(f"{files.label}: blob {digest} hashes to {alg}:{actual}")
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise SpecError(f"blob {digest} is not JSON: {exc}", file=files.label) from exc
     if not isinstance(data, dict):
         raise SpecError(f"blob {digest} is not a JSON object", file=files.label)
     return data
@@ -115,7 +134,14 @@ def layered(files: LayoutFiles, config: dict[str, Any], layer_paths: list[tuple[
             opener = files.opener(rel)
         except FileNotFoundError as exc:
             raise NotFoundError(f"{files.label}: layer {digest or rel} is missing") from exc
-        layers.append(Layer(id=str(diff_ids[i]) if diff_ids else digest, open=opener, label=f"{files.label}:{rel}"))
+        layers.append(
+            Layer(
+                id=str(diff_ids[i]) if diff_ids else digest,
+                open=opener,
+                label=f"{files.label}:{rel}",
+                digest=digest if _DIGEST.match(digest) else None,  # docker-archive layers are named by path
+            )
+        )
     return layers
 
 

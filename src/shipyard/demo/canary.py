@@ -127,6 +127,7 @@ def release(
     for col in ("t", "event", "message"):
         table.add_column(col)
     for t, reason, message in out.events:
-        table.add_row(f"{t:>6.0f}s", reason, message)
+        if reason != "ScalingReplicaSet":  # the steps, pauses and analysis; replica scaling is in the events
+            table.add_row(f"{t:>6.0f}s", reason, message)
     console.print(table)
     return out

@@ -246,7 +246,7 @@ def release(
             agent = _agent(c, kubelet)
             staging = _staging(c, agent, kubelet, "deploy: the next release to staging")
             if not c.out.failures:
-                console.rule("production: the next release as a canary (Argo Rollout; simulated pods, fake clock)")
+                console.rule("production canary (Argo Rollout; simulated pods, fake clock)")
                 c.out.canary = canary.release(home, current, c.out.image, f"{staging['url']}/healthz", console)
                 console.print(f"canary: {c.out.canary.phase} {c.out.canary.message}".rstrip())
                 if not c.out.canary.ok:

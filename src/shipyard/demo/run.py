@@ -26,6 +26,7 @@ from shipyard.cli.pipeline_view import succeeded
 from shipyard.demo import deliver, infra, workspace
 from shipyard.demo.baseimage import ensure_base_image
 from shipyard.demo.stages import DemoContext
+from shipyard.demo.summary import summary
 from shipyard.demo.trigger import Listener
 from shipyard.images.layout import OciLayout, store_path
 
@@ -138,6 +139,7 @@ def run_demo(home: Path, console: Console) -> DemoResult:
             _next_release(home, root, setup, ws, listener, result, console)
         timings["total"] = round(time.monotonic() - started, 2)
         console.rule("done" if result.ok else "[red]failed")
+        console.print(summary(result))
         console.print("timings (s): " + ", ".join(f"{k} {v}" for k, v in timings.items()))
         return result
     raise AssertionError("unreachable")  # pragma: no cover - ExitStack does not swallow exceptions

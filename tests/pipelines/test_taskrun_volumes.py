@@ -88,3 +88,24 @@ def test_unsupported_volume_kind_is_refused(svc: Any) -> None:
     steps = [{"name": "s", "image": "busybox", "script": "true"}]
     with pytest.raises(UnsupportedError, match=r"volumes\[0\] \(h\): only emptyDir, configMap and secret"):
         svc.run(taskrun("hp", steps, [{"name": "h", "hostPath": {"path": "/"}}]))
+
+
+def test_pipeline_task_gets_pod_template_volumes(svc: Any) -> None:
+    """podTemplate volumes (taskRunTemplate for every task, taskRunSpecs for one) join the Task's volumes, as the
+    pod gets them; upstream taskruns/template-volume.yaml is the TaskRun form."""
+    mount = {"name": "scratch", "mountPath": "/scratch"}
+    write = {"name": "w", "image": "busybox", "volumeMounts": [mount], "script": "echo hi > /scratch/f; cat /scratch/f"}
+    run = {
+        "apiVersion": "tekton.dev/v1",
+        "kind": "PipelineRun",
+        "metadata": {"name": "pt"},
+        "spec": {
+            "taskRunSpecs": [
+                {"pipelineTaskName": "t", "podTemplate": {"volumes": [{"name": "scratch", "emptyDir": {}}]}}
+            ],
+            "pipelineSpec": {"tasks": [{"name": "t", "taskSpec": {"steps": [write]}}]},
+        },
+    }
+    obj = svc.run(run)
+    assert cond(obj)[:2] == ("True", "Succeeded"), svc.lines
+    assert "hi" in svc.lines

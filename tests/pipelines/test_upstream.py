@@ -168,6 +168,8 @@ EXPECTED: dict[str, Row] = {
     "taskruns/custom-volume.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/configmap.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/secret-volume-params.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    "taskruns/task-volume-args.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    "taskruns/template-volume.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     # T3: $(steps.step-x.exitCode.path), /tekton/steps/step-x/exitCode and /tekton/steps/0/exitCode all hold 1.
     "taskruns/ignore-step-error.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
 }

@@ -19,7 +19,7 @@ from shipyard.pipelines.params import params_dict
 from shipyard.pipelines.planner import CANCEL_CANCEL
 from shipyard.pipelines.resolve import Catalog
 from shipyard.pipelines.state import RunState, TaskRunRecord, TRState, record_dict
-from shipyard.pipelines.taskrun import check_supported, propagate_workspaces
+from shipyard.pipelines.taskrun import check_supported, propagate_workspaces, with_pod_volumes
 from shipyard.pipelines.trstatus import running_status, taskrun_object
 from shipyard.resources.durations import parse_duration
 from shipyard.resources.tekton import TaskRun, TaskSpec
@@ -107,6 +107,7 @@ class TaskRunDriver:
         resume_meta: dict[str, Any] | None = None,
     ) -> TaskRunDriver:
         spec = model.spec.task_spec or catalog.task(model.spec.task_ref, f"TaskRun {name}")  # type: ignore[arg-type]
+        spec = with_pod_volumes(spec, model.spec.pod_template)
         check_supported(spec, f"TaskRun {name}")
         if model.spec.task_spec is not None:
             spec = propagate_workspaces(

@@ -19,7 +19,7 @@ from shipyard.pipelines.params import (
 )
 from shipyard.pipelines.state import Cancel, RunState
 from shipyard.pipelines.substitution import Value
-from shipyard.pipelines.taskrun import check_supported, propagate_workspaces
+from shipyard.pipelines.taskrun import check_supported, propagate_workspaces, with_pod_volumes
 from shipyard.pipelines.validation import check
 from shipyard.resources.durations import parse_duration
 from shipyard.resources.loader import Document
@@ -155,6 +155,9 @@ def new_run_state(
                 f'task "{pt.name}": pipelines in pipelines (pipelineRef/pipelineSpec) are not supported'
             )
         ts = pt.task_spec or catalog.task(pt.task_ref, f'PipelineRun {name} task "{pt.name}"')  # type: ignore[arg-type]
+        templates = [s.pod_template for s in model.spec.task_run_specs if s.pipeline_task_name == pt.name]
+        run_template = model.spec.task_run_template.pod_template if model.spec.task_run_template else None
+        ts = with_pod_volumes(ts, *templates, run_template, model.spec.pod_template)
         check_supported(ts, f'task "{pt.name}"')
         if pt.task_spec is not None:
             ts = propagate_workspaces(ts, available)

@@ -198,6 +198,19 @@ def resolve_taskrun(
     )
 
 
+def with_pod_volumes(spec: TaskSpec, *pod_templates: Mapping[str, Any] | None) -> TaskSpec:
+    """``podTemplate.volumes`` join the Task's own volumes (the pod gets both; upstream taskruns/template-volume.yaml
+    mounts a podTemplate emptyDir from its steps' volumeMounts). A Task volume of the same name wins."""
+    names = {str(v.get("name")) for v in spec.volumes}
+    extra: list[dict[str, Any]] = []
+    for template in pod_templates:
+        for v in (template or {}).get("volumes") or []:
+            if isinstance(v, dict) and str(v.get("name")) not in names:
+                names.add(str(v.get("name")))
+                extra.append(v)
+    return spec.model_copy(update={"volumes": [*spec.volumes, *extra]}) if extra else spec
+
+
 def check_supported(spec: TaskSpec, where: str) -> None:
     """Valid Tekton that the local executor does not do: a clear error instead of a silent difference."""
     if spec.sidecars:

@@ -124,6 +124,16 @@ def test_reader_rejects_other_documents(tmp_path: Path) -> None:
     bad.write_text("{not json")
     with pytest.raises(SpecError, match="not JSON"):
         read_sbom(bad)
+    # spdx-schema.json: packages[] are objects, externalRefs an array; CycloneDX metadata an object.
+    for doc in (
+        {"spdxVersion": "SPDX-2.3", "packages": ["pkg:pypi/x@1"]},
+        {"spdxVersion": "SPDX-2.3", "packages": [{"name": "x", "externalRefs": 5}]},
+        {"bomFormat": "CycloneDX", "components": 5},
+        {"bomFormat": "CycloneDX", "metadata": "x"},
+    ):
+        bad.write_text(json.dumps(doc))
+        with pytest.raises(SpecError, match="malformed SBOM"):
+            read_sbom(bad)
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,9 @@ def read_sbom(path: str | Path) -> Sbom:
         name, found = _packages(doc)
     except SpecError as exc:
         raise SpecError(exc.issue.message, file=str(p)) from exc
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        # A field of the wrong JSON type (SPDX 2.3 / CycloneDX schemas give each field one type).
+        raise SpecError(f"malformed SBOM: {type(exc).__name__}: {exc}", file=str(p)) from exc
     # The image itself (pkg:oci/...) is the SBOM's subject, not one of its packages.
     found = [f for f in found if not f[0].startswith("pkg:oci/")]
     packages = [

@@ -177,3 +177,16 @@ def test_analysis_run_status_change_events() -> None:
             "Warning",
         ),
     ]
+
+
+def test_progress_deadline_sends_no_invented_event() -> None:
+    """AR:rollout/sync.go calculateRolloutConditions: a timeout sets Progressing=False ProgressDeadlineExceeded
+    and sends no event of its own (there is no "RolloutTimedOut" reason in Argo)."""
+    b = RolloutBench()
+    healthy(b, rollout(replicas=2, canary={"maxSurge": 1, "maxUnavailable": 0}, progressDeadlineSeconds=10))
+    b.kubelet.ready_seconds = 10_000
+    b.events.clear()
+    update(b)
+    b.advance(15)
+    assert b.status("r")["phase"] == "Degraded"
+    assert [e.reason for e in b.events] == ["RolloutUpdated", "NewReplicaSetCreated", "ScalingReplicaSet"]

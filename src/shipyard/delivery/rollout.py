@@ -187,7 +187,7 @@ def check_deadline(ctx: Ctx, waiting: bool) -> None:
         return
     msg = f'ReplicaSet "{ctx.new.name}" has timed out progressing.'
     set_condition(st, "Progressing", "False", PROGRESS_DEADLINE, msg, ctx.now)
-    ctx.plan.event("RolloutTimedOut", msg, "Warning")
+    # Argo records no event of its own for the timeout (only RolloutAborted when progressDeadlineAbort is set)
     if ctx.ro.spec.progress_deadline_abort:
         gate.abort(ctx, msg)
 

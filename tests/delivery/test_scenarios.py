@@ -777,7 +777,7 @@ def test_restart_at_restarts_every_replicaset_then_records_restarted_at() -> Non
     b.advance(2)
     st = b.status("r")
     assert st["phase"] == "Healthy" and st["restartedAt"] == at
-    assert "RolloutRestarted" in b.reasons()
+    assert "RolloutRestarted" not in b.reasons()  # AR:rollout/restart.go sets restartedAt, sends no event
 
 
 def test_istio_invalid_routes_are_invalid_spec_and_recover() -> None:

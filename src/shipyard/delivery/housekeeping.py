@@ -48,8 +48,7 @@ def restart(ctx: Ctx) -> None:
         st["restartPending"] = True
         return
     st.pop("restartPending", None)
-    st["restartedAt"] = at
-    ctx.plan.event("RolloutRestarted", f"Rollout restarted at {at}")
+    st["restartedAt"] = at  # RolloutPodRestarter only logs; there is no event for it (AR:rollout/restart.go)
 
 
 def history_limit(ctx: Ctx) -> None:

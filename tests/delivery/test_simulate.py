@@ -210,3 +210,25 @@ def test_forgotten_template_file_is_an_input_error() -> None:
         f"{DATA / 'seed-rollout.yaml'}:59 spec.strategy.canary.analysis.templates[0].templateName: "
         'AnalysisTemplate "success-rate" is not in the files (add it with -f)',
     ]
+
+
+def test_scripted_values_never_crash_the_simulator() -> None:
+    """Scenario values as a query might return them: "NaN" is a float NaN (A17: isNaN guards it), a word or an
+    object is answered as written and the condition errors — measurements in Error, never a ValueError."""
+    scenario = {
+        "update": {"container": "order-service", "image": "x:v2"},
+        "metrics": {
+            "success-rate": [{"value": ["abc"]}],
+            "latency-p99": [{"value": [{"p99": 0.2}]}],
+            "error-rate": [{"value": ["NaN"]}],
+        },
+        "until": 400,
+    }
+    out = run("short-rollout.yaml", "short-analysistemplate.yaml", scenario)
+    background = next(r for r in out["analysisRuns"] if r["name"].endswith("-2"))
+    by_name = {m["name"]: m["measurements"][0] for m in background["metrics"]}
+    assert by_name["success-rate"]["value"] == "[abc]" and by_name["success-rate"]["phase"] == "Error"
+    # NaN fails neither `result[0] < 0.01` nor `>= 0.05`: Inconclusive, so the background run is Inconclusive
+    # and the rollout pauses (AR:rollout/analysis.go InconclusiveAnalysisRun)
+    assert by_name["error-rate"]["value"] == "[NaN]" and by_name["error-rate"]["phase"] == "Inconclusive"
+    assert (out["phase"], out["message"]) == ("Paused", "InconclusiveAnalysisRun")

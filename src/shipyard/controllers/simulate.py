@@ -83,18 +83,23 @@ class ScriptedProvider:
             if w.until is None or t < w.until:
                 if w.error is not None:
                     raise ProviderError(w.error)
-                value = (
-                    [float(v) if isinstance(v, int | float | str) else v for v in w.value]
-                    if isinstance(w.value, list)
-                    else w.value
-                )
-                if isinstance(value, int):
-                    value = float(value)
+                value = [_sample(v) for v in w.value] if isinstance(w.value, list) else _sample(w.value)
                 return Observation(format_value(value), value)
         raise ProviderError(f'metric "{metric.name}" has no scripted value at t={t:g}')
 
     def boundaries(self) -> list[float]:
         return sorted({w.until for ws in self.windows.values() for w in ws if w.until is not None})
+
+
+def _sample(v: Any) -> Any:
+    """Numbers (and numeric strings such as "NaN" or "+Inf") as floats, as a Prometheus sample would be; any
+    other value (a word, an object) is answered as written, the way a web provider could return it."""
+    if isinstance(v, bool) or not isinstance(v, int | float | str):
+        return v
+    try:
+        return float(v)
+    except ValueError:
+        return v
 
 
 def _apply_action(cluster: MemoryCluster, ns: str, name: str, act: Action) -> None:

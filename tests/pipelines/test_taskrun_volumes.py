@@ -109,3 +109,18 @@ def test_pipeline_task_gets_pod_template_volumes(svc: Any) -> None:
     obj = svc.run(run)
     assert cond(obj)[:2] == ("True", "Succeeded"), svc.lines
     assert "hi" in svc.lines
+
+
+def test_multi_line_secret_is_masked_line_by_line(svc: Any) -> None:
+    """Logs go line by line, so a multi-line Secret (a private key) is masked per line, not only as a whole."""
+    key = "-----BEGIN KEY-----\nabc123secretbody\n-----END KEY-----\n"
+    secret = Document(
+        data={"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "k"}, "stringData": {"id": key}},
+        file="k.yaml",
+    )
+    steps = [
+        {"name": "s", "image": "busybox", "volumeMounts": [{"name": "v", "mountPath": "/k"}], "script": "cat /k/id"}
+    ]
+    obj = svc.run(taskrun("ml", steps, [{"name": "v", "secret": {"secretName": "k"}}]), [secret])
+    assert cond(obj)[:2] == ("True", "Succeeded"), svc.lines
+    assert svc.lines == ["***", "***", "***"]

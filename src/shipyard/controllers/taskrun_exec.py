@@ -58,8 +58,15 @@ class AttemptResult:
 
 
 class Masker:
-    def __init__(self, secrets: frozenset[str]) -> None:
-        self.secrets = sorted((s for s in secrets if len(s) >= 1), key=len, reverse=True)
+    """Replaces Secret values with ``***`` in a log line. Logs are stored and streamed line by line, so a multi-line
+    value (a key, a kubeconfig) is masked line by line too, as GitHub Actions does; longest values first."""
+
+    def __init__(self, secrets: frozenset[str] | set[str]) -> None:
+        values: set[str] = set()
+        for s in secrets:
+            values.add(s)
+            values.update(line.strip("\r") for line in s.splitlines() if line.strip())
+        self.secrets = sorted((s for s in values if s), key=len, reverse=True)
 
     def __call__(self, line: str) -> str:
         for s in self.secrets:

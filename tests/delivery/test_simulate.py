@@ -229,6 +229,8 @@ def test_scripted_values_never_crash_the_simulator() -> None:
     by_name = {m["name"]: m["measurements"][0] for m in background["metrics"]}
     assert by_name["success-rate"]["value"] == "[abc]" and by_name["success-rate"]["phase"] == "Error"
     # NaN fails neither `result[0] < 0.01` nor `>= 0.05`: Inconclusive, so the background run is Inconclusive
-    # and the rollout pauses (AR:rollout/analysis.go InconclusiveAnalysisRun)
+    # and the rollout stays paused (AR:rollout/analysis.go adds InconclusiveAnalysisRun after CanaryPauseStep,
+    # and the phase message names the first pause condition)
     assert by_name["error-rate"]["value"] == "[NaN]" and by_name["error-rate"]["phase"] == "Inconclusive"
-    assert (out["phase"], out["message"]) == ("Paused", "InconclusiveAnalysisRun")
+    assert background["phase"] == "Inconclusive"
+    assert (out["phase"], out["message"]) == ("Paused", "CanaryPauseStep")

@@ -139,3 +139,39 @@ def test_reimporting_a_source_replaces_its_snapshot(db: VulnDB, tmp_path: Path) 
     db.import_paths([src], now=NOW + DAY)
     assert [r.id for r in db.lookup("PyPI", "demo")] == ["A-1"]
     assert db.status(now=NOW + DAY).records == 1
+
+
+@pytest.mark.parametrize(("suffix", "mode"), [("tar.xz", "w:xz"), ("tar.bz2", "w:bz2"), ("tar", "w")])
+def test_every_advertised_tarball_compression_imports(db: VulnDB, tmp_path: Path, suffix: str, mode: str) -> None:
+    """``db import`` accepts .tar, .tar.gz/.tgz, .tar.bz2 and .tar.xz (the suffixes it advertises); xz and bzip2
+    used to be read as plain tar and refused as 'truncated'."""
+    path = tmp_path / f"osv.{suffix}"
+    with tarfile.open(path, mode) as tar:
+        data = _record("X-1")
+        info = tarfile.TarInfo("vulns/demo/X-1.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    db.import_paths([path], now=NOW)
+    assert [r.id for r in db.lookup("PyPI", "demo")] == ["X-1"]
+    raw = path.read_bytes()
+    (tmp_path / f"cut.{suffix}").write_bytes(raw[:600] if mode == "w" else raw[: len(raw) // 2])  # mid-record
+    with pytest.raises(SpecError, match="truncated"):
+        db.import_paths([tmp_path / f"cut.{suffix}"], now=NOW)
+
+
+def test_oversized_record_is_refused_before_it_is_read(
+    db: VulnDB, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tar member (or file) far larger than any OSV record — e.g. a gzip bomb — is refused by its declared size,
+    and nothing is imported."""
+    import shipyard.store.vulndb as vulndb
+
+    monkeypatch.setattr(vulndb, "MAX_RECORD_BYTES", 100)
+    big = _record("B-1") + b" " * 200
+    tgz = _tgz(tmp_path / "osv.tar.gz", [("vulns/demo/B-1.json", big, tarfile.REGTYPE)])
+    with pytest.raises(SpecError, match="no OSV record is that big"):
+        db.import_paths([tgz], now=NOW)
+    (tmp_path / "B-1.json").write_bytes(big)
+    with pytest.raises(SpecError, match="no OSV record is that big"):
+        db.import_paths([tmp_path / "B-1.json"], now=NOW)
+    assert db.status(now=NOW).records == 0

@@ -27,6 +27,9 @@ from shipyard.supplychain.vuln.ordering import base
 from shipyard.supplychain.vuln.osv import Vulnerability, parse_record
 
 DEFAULT_MAX_AGE_DAYS = 7.0
+# The largest real OSV records are a few hundred KiB; a member declaring more is refused before it is read
+# (a gzip bomb inside a tarball would otherwise be read whole into memory).
+MAX_RECORD_BYTES = 16 << 20
 _TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 
 MIGRATIONS = [
@@ -70,6 +73,12 @@ class DbStatus:
         return self.age_seconds is None or self.age_seconds > self.max_age_seconds
 
 
+def _read_record(path: Path) -> bytes:
+    if path.stat().st_size > MAX_RECORD_BYTES:
+        raise SpecError(f"{path.stat().st_size} bytes; no OSV record is that big", file=str(path))
+    return path.read_bytes()
+
+
 def _records_in_tar(path: Path) -> Iterator[tuple[str, bytes]]:
     label = str(path)
     with open(path, "rb") as fh, tar_stream(fh, label) as tar:
@@ -81,6 +90,8 @@ def _records_in_tar(path: Path) -> Iterator[tuple[str, bytes]]:
                 continue
             if not member.isreg():
                 raise SpecError(f"member {member.name!r} is a link or device, not a record file", file=label)
+            if member.size > MAX_RECORD_BYTES:
+                raise SpecError(f"member {member.name!r} is {member.size} bytes; no OSV record is that big", file=label)
             data = tar.extractfile(member)
             if data is not None:
                 yield f"{label}!{clean}", data.read()
@@ -93,11 +104,11 @@ def _records_in(path: Path) -> Iterator[tuple[str, bytes]]:
             for name in sorted(filenames):
                 full = Path(dirpath) / name
                 if is_record_name(name) and full.is_file():
-                    yield str(full), full.read_bytes()
+                    yield str(full), _read_record(full)
     elif path.is_file() and path.name.endswith(_TAR_SUFFIXES):
         yield from _records_in_tar(path)
     elif path.is_file():
-        yield str(path), path.read_bytes()
+        yield str(path), _read_record(path)
     else:
         raise NotFoundError(f"{path}: no such file or directory")
 

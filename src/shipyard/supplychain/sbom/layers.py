@@ -10,9 +10,11 @@ refused, as is a truncated or corrupt layer.
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
 import io
+import lzma
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -25,6 +27,7 @@ from shipyard.supplychain.sbom.model import SourceInfo
 from shipyard.supplychain.sbom.source import FileEntry, Retain, Wanted, normalise
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_XZ_MAGIC = b"\xfd7zXZ\x00"
 _OPAQUE = ".wh..wh..opq"
 
 
@@ -74,17 +77,21 @@ class _Counted(io.RawIOBase):
 
 @contextmanager
 def tar_stream(fh: IO[bytes], label: str) -> Iterator[tarfile.TarFile]:
-    """Read a tar (plain or gzip) sequentially; a truncated or corrupt archive is a ``SpecError``.
+    """Read a tar (plain, gzip, bzip2 or xz) sequentially; a truncated or corrupt archive is a ``SpecError``.
 
     Python's tarfile stops quietly at a short header, so the archive must have been read to at least one
     end-of-archive block past the last member, and gzip streams must reach their end marker.
     """
-    head = fh.peek(4)[:4] if hasattr(fh, "peek") else b""
-    if head == _ZSTD_MAGIC:
-        raise UnsupportedError(f"{label} is zstd-compressed; shipyard reads tar and tar+gzip")
+    head = fh.peek(6)[:6] if hasattr(fh, "peek") else b""
+    if head[:4] == _ZSTD_MAGIC:
+        raise UnsupportedError(f"{label} is zstd-compressed; shipyard reads tar, tar+gzip, tar+bzip2 and tar+xz")
     inner: IO[bytes] = fh
     if head[:2] == b"\x1f\x8b":
         inner = gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[assignment]
+    elif head[:3] == b"BZh":
+        inner = bz2.BZ2File(fh, mode="rb")
+    elif head == _XZ_MAGIC:
+        inner = lzma.LZMAFile(fh, mode="rb")  # noqa: SIM115 - closed with fh by the caller
     counted = _Counted(inner)
     try:
         with tarfile.open(fileobj=counted, mode="r|") as tar:
@@ -93,7 +100,7 @@ def tar_stream(fh: IO[bytes], label: str) -> Iterator[tarfile.TarFile]:
                 pass
             if counted.count < tar.offset + tarfile.BLOCKSIZE:
                 raise tarfile.ReadError("archive ends without its end-of-archive blocks")
-    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, lzma.LZMAError, OSError) as exc:
         raise SpecError(f"not a readable tar ({exc}); is it truncated?", file=label) from exc
 
 

@@ -343,3 +343,17 @@ def test_child_name_is_knative_kmeta_childname(parent: str, suffix: str, want: s
     got = child_name(parent, suffix)
     assert got == want
     assert len(got) <= 63
+
+
+@pytest.mark.parametrize(
+    ("finally_", "reason"),
+    [([], "PipelineRunStopping"), ([t("cleanup")], "Running")],
+    ids=["no-finally-stopping", "finally-pending-stays-running-pipelinerunstate.go"],
+)
+def test_interim_reason_after_a_failure(finally_: list[dict[str, Any]], reason: str) -> None:
+    """GetPipelineConditionStatus: a DAG failure makes the run PipelineRunStopping only once its finally tasks are
+    done ("for a pipeline with final tasks, single dag task failure does not transition to interim stopping")."""
+    state = run_state([t("a"), t("b")], finally_)
+    state.add_runs("a", [TaskRunRecord(name="pr-a", pipeline_task="a", index=None, params={}, state=TRState.failed)])
+    cond = pipelinerun_status(state, finished=False)["conditions"][0]
+    assert (cond["status"], cond["reason"]) == ("Unknown", reason)

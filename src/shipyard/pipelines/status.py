@@ -98,13 +98,19 @@ def condition(state: RunState) -> dict[str, str]:
         reason = "StoppedRunningFinally"
     elif state.timed_out == "tasks":
         reason = "PipelineRunTimeoutRunningFinally"
-    elif c.failed > 0 or c.cancelled > 0:
+    elif c.cancelled > 0 or (c.failed > 0 and _finally_done(state)):
+        # pipelinerunstate.go: "for a pipeline with final tasks, single dag task failure does not transition to
+        # interim stopping state"; it stays Running until its finally tasks are done.
         reason = "PipelineRunStopping"
     return _cond(
         "Unknown",
         reason,
         f"Tasks Completed: {completed} (Failed: {failed}, Cancelled {c.cancelled}), Incomplete: {c.incomplete}, Skipped: {c.skipped}",
     )
+
+
+def _finally_done(state: RunState) -> bool:
+    return all(state.task_done(n) or n in state.skipped for n in state.finally_names)
 
 
 def _cond(status: str, reason: str, message: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from typer.testing import CliRunner
 
 from shipyard.cli.main import app
-from shipyard.errors import NotFoundError, SpecError
+from shipyard.errors import NotFoundError, SpecError, UnsupportedError
 from shipyard.testing.imagelayout import directory_entries, tar_bytes, write_layout
 from shipyard.testing.registry import RunningRegistry, registry_available, start_registry
 from shipyard.testing.sbomfs import make_rootfs
@@ -65,6 +65,22 @@ def test_sbom_writes_both_formats(rootfs: Path, tmp_path: Path, monkeypatch: pyt
 def test_sbom_rejects_unknown_formats(rootfs: Path) -> None:
     result = runner.invoke(app, ["sbom", str(rootfs), "-o", "syft-json"])
     assert isinstance(result.exception, SpecError) and "unknown output format 'syft-json'" in str(result.exception)
+
+
+def test_sbom_accepts_syft_name_at_version_for_the_versions_it_writes(rootfs: Path, tmp_path: Path) -> None:
+    """syft -o cyclonedx-json@1.6=F (syft's default CycloneDX is 1.7, so pipelines pin 1.6 this way) and
+    spdx-json@2.3; another version is refused by name rather than silently written as 1.6."""
+    cdx, spdx = tmp_path / "a.cdx.json", tmp_path / "a.spdx.json"
+    ok = runner.invoke(app, ["sbom", str(rootfs), "-o", f"cyclonedx-json@1.6={cdx}", "-o", f"spdx-json@2.3={spdx}"])
+    assert ok.exit_code == 0, ok.output
+    assert (
+        json.loads(cdx.read_text())["specVersion"] == "1.6"
+        and json.loads(spdx.read_text())["spdxVersion"] == "SPDX-2.3"
+    )
+    other = runner.invoke(app, ["sbom", str(rootfs), "-o", f"cyclonedx-json@1.7={cdx}"])
+    assert isinstance(other.exception, UnsupportedError) and "shipyard writes cyclonedx-json@1.6" in str(
+        other.exception
+    )
 
 
 @pytest.mark.parametrize(

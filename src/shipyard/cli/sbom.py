@@ -23,7 +23,7 @@ import typer
 
 from shipyard.cli.output import console, err_console
 from shipyard.clock import rfc3339
-from shipyard.errors import NotFoundError, ShipyardError, SpecError
+from shipyard.errors import NotFoundError, ShipyardError, SpecError, UnsupportedError
 from shipyard.store.files import atomic_write_text
 from shipyard.store.sboms import SbomStore
 from shipyard.supplychain.sbom.archive import open_archive
@@ -35,6 +35,7 @@ from shipyard.supplychain.sbom.reader import read_sbom
 from shipyard.supplychain.sbom.source import DirectorySource, Source
 from shipyard.supplychain.sbom.spdx import to_spdx_json
 
+WRITTEN_VERSIONS = {"spdx-json": "2.3", "cyclonedx-json": "1.6"}  # syft -o NAME@VERSION
 FORMATS = ("table", "spdx-json", "cyclonedx-json")
 
 app = typer.Typer(
@@ -146,7 +147,10 @@ def _print_table(sbom: Sbom) -> None:
 def sbom_command(
     source: Annotated[str, typer.Argument(help="oci:DIR[:REF], dir:PATH, PATH, registry:REF or a stored image name")],
     output: Annotated[
-        list[str], typer.Option("-o", "--output", help="FORMAT[=FILE]: table, spdx-json, cyclonedx-json (repeatable)")
+        list[str],
+        typer.Option(
+            "-o", "--output", help="FORMAT[@VERSION][=FILE]: table, spdx-json(@2.3), cyclonedx-json(@1.6) (repeatable)"
+        ),
     ] = [],  # noqa: B006 - typer reads the default
     catalogers: Annotated[list[str], typer.Option("--cataloger", help="Run only these catalogers (repeatable)")] = [],  # noqa: B006
 ) -> None:
@@ -155,8 +159,15 @@ def sbom_command(
     requests: list[tuple[str, str | None]] = []
     for item in output or ["table"]:
         fmt, sep, file = item.partition("=")
+        fmt, at, version = fmt.partition("@")
         if fmt not in FORMATS:
             raise SpecError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}", path="--output")
+        if at and version != WRITTEN_VERSIONS.get(fmt):
+            # syft's NAME@VERSION form: only the version shipyard writes is offered.
+            wrote = WRITTEN_VERSIONS.get(fmt)
+            raise UnsupportedError(
+                f"--output {fmt}@{version}: shipyard writes {fmt}@{wrote}" if wrote else f"--output {fmt}@{version}"
+            )
         requests.append((fmt, file if sep else None))
     if source.startswith("sbom:"):
         sbom = read_sbom(source[len("sbom:") :])  # convert between formats

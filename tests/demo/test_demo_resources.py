@@ -10,6 +10,8 @@ import pytest
 
 from shipyard.cli.output import dump_yaml
 from shipyard.demo import canary, kubelet
+from shipyard.demo.deliver import Delivery
+from shipyard.demo.run import DemoResult
 from shipyard.demo.stages import STAGES, DemoContext, pipeline
 from shipyard.errors import ExecutionError
 from shipyard.resources.kinds import lint
@@ -67,3 +69,35 @@ def test_kubelet_refuses_a_user_the_image_does_not_have(tmp_path: Path) -> None:
     (tmp_path / "etc/passwd").write_text("root:x:0:0::/root:/bin/sh\n")
     with pytest.raises(ExecutionError, match="ghost"):
         kubelet._user("ghost", tmp_path)
+
+
+def _run(status: str) -> dict[str, object]:
+    return {"metadata": {"name": "r"}, "status": {"conditions": [{"type": "Succeeded", "status": status}]}}
+
+
+@pytest.mark.parametrize(
+    ("run", "failures", "release_run", "ok"),
+    [
+        ("True", [], None, True),
+        ("False", [], None, False),
+        ("True", ["the unsigned image was admitted"], None, False),
+        ("True", [], "False", False),
+    ],
+    ids=["all-passed", "pipeline-failed", "a-delivery-check-failed", "the-next-release-failed"],
+)
+def test_the_demo_fails_when_any_stage_fails(run: str, failures: list[str], release_run: str | None, ok: bool) -> None:
+    result = DemoResult(
+        run=_run(run), refused_status=202, accepted_status=202, delivery=Delivery(failures=list(failures)),
+        release_run=_run(release_run) if release_run else None,
+    )  # fmt: skip
+    assert result.ok is ok
+
+
+def test_the_cli_exits_1_when_the_demo_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from shipyard.cli.main import app
+
+    failed = DemoResult(run=_run("False"), refused_status=202, accepted_status=202)
+    monkeypatch.setattr("shipyard.demo.run.run_demo", lambda home, console: failed)
+    assert CliRunner().invoke(app, ["demo"]).exit_code == 1

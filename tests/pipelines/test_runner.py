@@ -255,3 +255,22 @@ def test_live_output_has_task_step_prefix(tmp_path: Path) -> None:
     finally:
         svc.close()
     assert seen == ["[hello/s] hi"]
+
+
+def test_context_task_name_is_the_task_or_the_taskrun(svc: Any) -> None:
+    """taskrun.go GetTaskData/ApplyContexts: $(context.task.name) is the referenced Task's name, or the TaskRun's
+    own name when the spec is embedded (there is no Task object)."""
+    echo = {"name": "s", "image": "busybox", "script": "echo name=$(context.task.name)"}
+    named = Document(
+        data={
+            "apiVersion": "tekton.dev/v1",
+            "kind": "Task",
+            "metadata": {"name": "printer"},
+            "spec": {"steps": [echo]},
+        },
+        file="task.yaml",
+    )
+    run = pr([{"name": "inline", "taskSpec": {"steps": [echo]}}, {"name": "byref", "taskRef": {"name": "printer"}}])
+    assert cond(svc.run(run, [named]))[1] == "Succeeded"
+    assert ("inline", "s", "name=r-inline") in svc.lines
+    assert ("byref", "s", "name=printer") in svc.lines

@@ -220,6 +220,7 @@ class PipelineRunDriver:
             label=rec.pipeline_task,
             spec=st.task_specs[rec.pipeline_task],
             inline=st.inline[rec.pipeline_task],
+            task_name="" if st.inline[rec.pipeline_task] or pt.task_ref is None else (pt.task_ref.name or ""),
             namespace=st.namespace,
             bindings={},
             timeout=self._timeout(rec.pipeline_task),

@@ -242,6 +242,9 @@ class TaskRunDriver:
                     label=self.name,
                     spec=self.spec,
                     inline=self.inline,
+                    task_name=""
+                    if self.inline or self.model.spec.task_ref is None
+                    else (self.model.spec.task_ref.name or ""),
                     namespace=self.namespace,
                     bindings={w: (w, v) for w, v in self.volumes.items()},
                     timeout=timeout,

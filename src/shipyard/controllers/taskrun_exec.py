@@ -46,6 +46,9 @@ class Attempt:
     key_values: Mapping[tuple[str, str, str], str] = field(default_factory=dict)
     secret_values: frozenset[str] = frozenset()
     sub_paths: dict[str, str] = field(default_factory=dict)
+    # taskrun.go: rtr.TaskName is the referenced Task's name, or the TaskRun's own name for an embedded taskSpec
+    # ($(context.task.name), "invalid input params for task <name>"); "" = the TaskRun's name.
+    task_name: str = ""
 
 
 @dataclass(slots=True)
@@ -112,7 +115,7 @@ def execute(
             taskrun_name=record.name,
             taskrun_uid=record.uid,
             namespace=a.namespace,
-            task_name=a.label,
+            task_name=a.task_name or record.name,
             retry_count=record.attempt,
             inline=a.inline,
             bindings=bindings,
@@ -128,7 +131,7 @@ def execute(
         # taskrun.go prepare: ValidateResolvedTask -> "invalid input params for task <name>: <validateParams>".
         params_text = validate_params_error(resolved.problems)
         message = (
-            f"invalid input params for task {a.label}: {params_text}"
+            f"invalid input params for task {a.task_name or record.name}: {params_text}"
             if params_text is not None
             else f"[User error] {resolved.problems[0].message}"
         )

@@ -116,9 +116,10 @@ def _evidence(c: Context) -> bool:
     return True
 
 
-def _rendered(repo: Path, overlay: str) -> dict[str, Any]:
+def _rendered(repo: Path, overlay: str, branch: str = "main") -> dict[str, Any]:
+    """The Deployment an overlay renders to at the tip of ``branch``."""
     with tempfile.TemporaryDirectory(prefix="shipyard-gitops-") as tmp:
-        subprocess.run(["git", "clone", "-q", str(repo), tmp], check=True, capture_output=True)
+        subprocess.run(["git", "clone", "-q", "-b", branch, str(repo), tmp], check=True, capture_output=True)
         objs = build(Path(tmp) / overlay)
     return next(o for o in objs if o["kind"] == "Deployment")
 
@@ -214,7 +215,8 @@ def _deploy(c: Context, kubelet: LocalKubelet) -> None:
     c.console.print(f"promotion request #{request.request_id} on branch {request.branch} (gitops promote --pr)")
     engine = gate.policy_engine(c.setup.key.public, c.setup.registry.host) if c.setup.key and c.setup.registry else None
     if engine is not None:
-        dep = _rendered(c.setup.gitops, f"services/{infra.SERVICE}/overlays/staging")
+        # the pod spec production would run: the production overlay on the request's branch
+        dep = _rendered(c.setup.gitops, f"services/{infra.SERVICE}/overlays/production", request.branch)
         decision = engine.evaluate(gate.pod_of(dep, "production"))
         c.console.print(Text.assemble(("admitted in production " if decision.allowed else "REFUSED in production ", "bold green" if decision.allowed else "bold red"), gate.explain(decision)))  # fmt: skip
         if not decision.allowed:

@@ -816,3 +816,29 @@ def test_istio_unnamed_routes_need_exactly_one() -> None:
         "Error: spec.http[] should be set in VirtualService and it must have exactly one route when omitting "
         "spec.strategy.canary.trafficRouting.istio.virtualService.routes"
     )
+
+
+def test_A18_inconclusive_during_a_timed_pause_as_upstream_e2e() -> None:
+    """AR:test/e2e/functional/rollout-background-analysis-inconclusive.yaml (R=2, [setWeight 10, pause 30s],
+    background from step 1): the run turns Inconclusive during the pause; completedCurrentCanaryStep is held
+    only by spec.paused, so the pause step still completes and the message becomes InconclusiveAnalysisRun,
+    while haltProgress keeps the ReplicaSets where they are (AR:rollout/canary.go, AR:rollout/analysis.go)."""
+    b = RolloutBench(providers={"job": FixedProvider({"maybe": lambda now: 0.5})})
+    b.apply(template("maybe", "result > 0.9", failureCondition="result < 0.1"))
+    steps = [{"setWeight": 10}, {"pause": {"duration": "30s"}}]
+    healthy(
+        b,
+        rollout(
+            replicas=2,
+            canary={"steps": steps, "analysis": {"templates": [{"templateName": "maybe"}], "startingStep": 1}},
+        ),
+    )
+    update(b)
+    b.advance(3)
+    st = b.status("r")
+    assert (st["phase"], st["message"]) == ("Paused", "CanaryPauseStep")
+    assert [p["reason"] for p in st["pauseConditions"]] == ["CanaryPauseStep", "InconclusiveAnalysisRun"]
+    b.advance(31)
+    st = b.status("r")
+    assert (st["phase"], st["message"], st["currentStepIndex"]) == ("Paused", "InconclusiveAnalysisRun", 2)
+    assert b.counts() == {1: 2, 2: 1}  # haltProgress: no scaling towards 100 %

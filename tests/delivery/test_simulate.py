@@ -229,8 +229,7 @@ def test_scripted_values_never_crash_the_simulator() -> None:
     by_name = {m["name"]: m["measurements"][0] for m in background["metrics"]}
     assert by_name["success-rate"]["value"] == "[abc]" and by_name["success-rate"]["phase"] == "Error"
     # NaN fails neither `result[0] < 0.01` nor `>= 0.05`: Inconclusive, so the background run is Inconclusive
-    # and the rollout stays paused (AR:rollout/analysis.go adds InconclusiveAnalysisRun after CanaryPauseStep,
-    # and the phase message names the first pause condition)
+    # and the rollout pauses; the 30 s pause step still completes, leaving InconclusiveAnalysisRun
     assert by_name["error-rate"]["value"] == "[NaN]" and by_name["error-rate"]["phase"] == "Inconclusive"
     assert background["phase"] == "Inconclusive"
-    assert (out["phase"], out["message"]) == ("Paused", "CanaryPauseStep")
+    assert (out["phase"], out["message"]) == ("Paused", "InconclusiveAnalysisRun")

@@ -48,7 +48,9 @@ def reconcile_canary(ctx: Ctx) -> None:
     waiting = step is not None and (step.pause is not None or step.analysis is not None)
     check_deadline(ctx, waiting)
     handle_abort(ctx)
-    advancing = not ctx.aborted and not ctx.fully_promoted and not ctx.halted() and step is not None
+    # completedCurrentCanaryStep is held only by spec.paused: under an inconclusive-analysis pause a timed pause
+    # step still completes (scaling is what haltProgress stops) (AR:rollout/canary.go)
+    advancing = not ctx.aborted and not ctx.fully_promoted and not ctx.ro.spec.paused and step is not None
     if advancing and step is not None and _step_completed(ctx, want_canary, want_stable):
         ctx.index = ctx.index + 1
         st.setdefault("canary", {}).pop("currentStepAnalysisRunStatus", None)

@@ -153,14 +153,17 @@ def canary_analysis(ctx: Ctx) -> None:
     slot = _slot(ctx, "canary", "currentStepAnalysisRunStatus")
     if slot is not None and (step is None or step.analysis is None or _stale_step(ctx, slot["name"])):
         terminate_slot(ctx, "canary", "currentStepAnalysisRunStatus")
-    if step is not None and step.analysis is not None:
+    # while paused for an inconclusive run Argo keeps the current runs and neither creates nor reacts
+    # (AR:rollout/analysis.go reconcileStepBasedAnalysisRun/reconcileBackgroundAnalysisRun)
+    inconclusive = ctx.has_pause("InconclusiveAnalysisRun")
+    if step is not None and step.analysis is not None and not inconclusive:
         run = ensure_run(
             ctx, "canary", "currentStepAnalysisRunStatus", "Step", ctx.index, step.analysis, f"-{ctx.index}"
         )
         record(ctx, "canary", "currentStepAnalysisRunStatus", run)
         _react(ctx, run, "Step-based")
     bg = c.analysis
-    if bg is not None and bg.templates and ctx.index >= (bg.starting_step or 0):
+    if bg is not None and bg.templates and ctx.index >= (bg.starting_step or 0) and not inconclusive:
         run = ensure_run(ctx, "canary", "currentBackgroundAnalysisRunStatus", "Background", None, bg, "")
         record(ctx, "canary", "currentBackgroundAnalysisRunStatus", run)
         _react(ctx, run, "Background")

@@ -139,6 +139,15 @@ EXPECTED: dict[str, Row] = {
     # taskRunSpecs podTemplate is recorded; the array of matrix results (with their trailing newlines) is spread.
     "pipelineruns/pipelinerun-with-taskrunspecs-matrix-param-substitution.yaml": ("Succeeded", _msg(2), {}, {}, {}, 3),
     "pipelineruns/beta/pipelinerun-with-matrix-include-names.yaml": ("Succeeded", _msg(1), {}, {}, {}, 2),
+    "pipelineruns/pipelinerun-with-pipelinespec.yaml": ("Succeeded", _msg(2), {}, {}, {}, 2),
+    "pipelineruns/beta/pipelinerun-with-matrix-and-taskrunspecs-param-substitution.yaml": (
+        "Succeeded",
+        _msg(2),
+        {},
+        {},
+        {},
+        3,
+    ),
     "taskruns/custom-env.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/home-is-set.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/default_task_params.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),

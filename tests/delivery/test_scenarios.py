@@ -842,3 +842,22 @@ def test_A18_inconclusive_during_a_timed_pause_as_upstream_e2e() -> None:
     st = b.status("r")
     assert (st["phase"], st["message"], st["currentStepIndex"]) == ("Paused", "InconclusiveAnalysisRun", 2)
     assert b.counts() == {1: 2, 2: 1}  # haltProgress: no scaling towards 100 %
+
+
+def test_analysis_run_labels_and_revision_annotation() -> None:
+    """AR:rollout/analysis.go newAnalysisRunFromRollout: step labels, the Rollout's selector labels, and the
+    rollout.argoproj.io/revision annotation (what `get rollout` groups runs by)."""
+    b = RolloutBench(providers={"job": FixedProvider({"ok": lambda now: 1})})
+    b.apply(template("ok", "result == 1"))
+    healthy(b, rollout(canary={"steps": [{"setWeight": 50}, {"analysis": {"templates": [{"templateName": "ok"}]}}]}))
+    update(b)
+    b.advance(3)
+    (run,) = b.runs()
+    meta = run["metadata"]
+    assert meta["labels"] == {
+        "rollouts-pod-template-hash": b.status("r")["currentPodHash"],
+        "rollout-type": "Step",
+        "step-index": "1",
+        "app": "r",
+    }
+    assert meta["annotations"] == {"rollout.argoproj.io/revision": "2"}

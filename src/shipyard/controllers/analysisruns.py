@@ -60,10 +60,12 @@ def build_run(cluster: Cluster, ro: Rollout, owner: Obj, req: RunRequest) -> tup
     if req.step_index is not None:
         labels["step-index"] = str(req.step_index)
     meta = req.analysis.analysis_run_metadata if isinstance(req.analysis, RolloutAnalysis) else None
-    annotations: dict[str, str] = {}
+    annotations: dict[str, str] = {"rollout.argoproj.io/revision": str(req.revision)} if req.revision else {}
     if meta is not None:
         labels.update(meta.labels)
         annotations.update(meta.annotations)
+    # newAnalysisRunFromRollout (AR:rollout/analysis.go): the Rollout's selector labels go on last
+    labels.update((ro.spec.selector or {}).get("matchLabels") or {})
     try:
         spec = run_spec(cluster, ro, owner, req.analysis, req.pod_hash)
         status = None

@@ -74,7 +74,7 @@ def ensure_run(
             return r
     base = f"{ctx.name}-{ctx.new.pod_hash}-{ctx.new.revision}{suffix}"
     name = _free_name(ctx, base)
-    ctx.plan.create_runs.append(RunRequest(name, run_type, step_index, ctx.new.pod_hash, analysis))
+    ctx.plan.create_runs.append(RunRequest(name, run_type, step_index, ctx.new.pod_hash, analysis, ctx.new.revision))
     _set_slot(ctx, section, key, {"name": name, "status": "Pending"})
     return RunView(name, ctx.new.pod_hash, run_type, step_index, "Pending")
 

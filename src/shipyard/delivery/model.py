@@ -88,6 +88,7 @@ class RunRequest:
     step_index: int | None
     pod_hash: str
     analysis: Any  # resources.rollouts.RolloutAnalysis
+    revision: int = 0  # the Rollout revision the run belongs to (annotation rollout.argoproj.io/revision)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,15 +10,14 @@ PipelineRun timeouts (``tasks + finally <= pipeline``).
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from shipyard.errors import FieldIssue
 from shipyard.pipelines import dag
+from shipyard.pipelines.schema_issues import lenient, merge_param_value_issues
 from shipyard.pipelines.substitution import references, split_ref
 from shipyard.resources.durations import parse_duration
 from shipyard.resources.loader import Document, PathKey
@@ -66,10 +65,10 @@ def check(doc: Document, issues: Issues) -> BaseModel | None:
     obj = validate_model(model, doc, issues=issues)
     if obj is None:
         # Keep going on what is valid, so one bad field does not hide the other problems (lint reports all).
-        obj = _lenient(model, doc.data)
+        obj = lenient(model, doc.data)
         if obj is None:
             return None
-    issues.items[before:] = _merge_param_value_issues(issues.items[before:])
+    issues.items[before:] = merge_param_value_issues(issues.items[before:])
     schema_paths = {i.path for i in issues.items[before:]}
     semantic_from = len(issues)
     _semantic(obj, kind, issues)
@@ -78,25 +77,6 @@ def check(doc: Document, issues: Issues) -> BaseModel | None:
     del issues.items[before:]
     issues.items.extend(sorted(found, key=lambda i: (i.line or 0, i.path)))
     return obj if len(issues) == before else None
-
-
-# pydantic reports a bad ParamValue once per member of the union (``value.str``, ``value.list[str]``,
-# ``value.dict[str,str].a``); Tekton's ParamValue.UnmarshalJSON says it once.
-_UNION_MEMBER = re.compile(r"^(?P<field>.*?)\.(?:str|list\[str\]|dict\[str,str\])(?:[.\[].*)?$")
-PARAM_VALUE_TYPES = "must be a string, an array of strings or an object whose values are strings"
-
-
-def _merge_param_value_issues(items: list[FieldIssue]) -> list[FieldIssue]:
-    out: list[FieldIssue] = []
-    seen: set[str] = set()
-    for item in items:
-        m = _UNION_MEMBER.match(item.path)
-        if m is None:
-            out.append(item)
-        elif m["field"] not in seen:
-            seen.add(m["field"])
-            out.append(FieldIssue(message=PARAM_VALUE_TYPES, file=item.file, line=item.line, path=m["field"]))
-    return out
 
 
 def _semantic(obj: Any, kind: str, issues: Issues) -> None:
@@ -122,51 +102,6 @@ def _refs_with_paths(value: Any, path: PathKey) -> list[tuple[PathKey, str]]:
     if isinstance(value, list):
         return [r for i, v in enumerate(value) for r in _refs_with_paths(v, (*path, i))]
     return []
-
-
-def _lenient(model: type[BaseModel], data: Any) -> Any:
-    """``data`` with every invalid field dropped, validated; None when that is not possible."""
-    data = copy.deepcopy(data)
-    for _ in range(10):
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            changed = False
-            for err in exc.errors():
-                loc = [p for p in err["loc"] if isinstance(p, str | int)]
-                if err["type"] == "missing":
-                    loc = loc[:-1]
-                changed = _drop(data, loc) or changed
-            if not changed:
-                return None
-    return None
-
-
-def _drop(data: Any, loc: list[str | int]) -> bool:
-    """Delete the deepest existing mapping key along ``loc`` (list items are kept, so indexes stay right).
-
-    When ``loc`` ends on a list item (a required field of it was already dropped, say ``params[0].value``), the
-    mapping key holding that list goes instead, so the rest of the document is still checked."""
-    node: Any = data
-    parent: dict[Any, Any] | None = None
-    key: Any = None
-    outer: tuple[dict[Any, Any], Any] | None = None  # the last mapping key passed on the way down
-    whole = True
-    for part in loc:
-        if isinstance(node, dict) and part in node:
-            parent, key, node = node, part, node[part]
-            outer = (parent, key)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            parent, key, node = None, None, node[part]
-        else:
-            whole = False
-            break
-    if whole and parent is None and outer is not None:
-        parent, key = outer
-    if parent is not None and key in parent:
-        del parent[key]
-        return True
-    return False
 
 
 def _duration(value: str | None, path: PathKey, issues: Issues) -> float | None:

@@ -335,3 +335,25 @@ def test_hostile_referrer_manifest_is_not_a_pass(keypair: tuple, manifest: objec
         store.put_manifest(REPO, _sha(raw), raw, "application/vnd.oci.image.manifest.v1+json")
     with pytest.raises(error):
         verify.verify_image(store, f"{REPO}:v1", verify.Verifier(key=pub))
+
+
+def test_legacy_att_layer_as_cosign_writes_it(keypair: tuple) -> None:
+    """sigstore/cosign pkg/oci/static/signature.go: NewAttestation is NewSignature(payload, "") and Annotations()
+    always sets dev.cosignproject.cosign/signature, so an .att layer carries it empty next to predicateType
+    (cmd/cosign/cli/attest/attest.go); the layer is the DSSE envelope with media type
+    application/vnd.dsse.envelope.v1+json."""
+    key, _pub, _pem = keypair
+    store = MemorySignatureStore()
+    digest = store.add_image(REPO, "v1")
+    sign.attest_image(
+        store, f"{REPO}:v1", key, now=NOW, new_bundle_format=False, predicate=b"hello", predicate_kind="custom"
+    )
+    raw, _ = store.manifests[(REPO, "sha256-" + digest.split(":")[1] + ".att")]
+    (layer,) = json.loads(raw)["layers"]
+    assert layer["mediaType"] == "application/vnd.dsse.envelope.v1+json"
+    assert layer["annotations"] == {
+        "dev.cosignproject.cosign/signature": "",
+        "predicateType": "https://cosign.sigstore.dev/attestation/v1",
+    }
+    envelope = json.loads(store.blobs[(REPO, layer["digest"])])
+    assert list(envelope) == ["payloadType", "payload", "signatures"] and envelope["signatures"][0]["keyid"] == ""

@@ -107,7 +107,10 @@ def attest_image(
     envelope = sign_envelope(key, statement)
     if not new_bundle_format:
         data = envelope.to_bytes()
-        layer = legacy.Layer(DSSE_MEDIA_TYPE, legacy.sha256(data), len(data), {legacy.ANN_PREDICATE_TYPE: uri})
+        # pkg/oci/static: an attestation is a signature whose signature lives in the payload, and Annotations()
+        # always writes the signature key — so cosign's .att layers carry "dev.cosignproject.cosign/signature": "".
+        annotations = {legacy.ANN_PREDICATE_TYPE: uri, legacy.ANN_SIGNATURE: ""}
+        layer = legacy.Layer(DSSE_MEDIA_TYPE, legacy.sha256(data), len(data), annotations)
         tag = legacy.legacy_tag(found.digest, "att")
         _, written = legacy.append_layer(store, ref.repository, tag, data, layer)
         return SignResult(ref, found.from_tag, "legacy", tag, written)

@@ -13,6 +13,7 @@ from shipyard.errors import SpecError
 from shipyard.gitops.app import AppSpec
 from shipyard.gitops.edit import set_image_text
 from shipyard.gitops.kustomize import build, find_kustomization
+from shipyard.gitops.kustomize.output import precheck
 from shipyard.resources.loader import load_file
 
 
@@ -53,6 +54,7 @@ def render_app(checkout: Path, app: AppSpec) -> list[dict[str, Any]]:
     objs: list[dict[str, Any]] = []
     for f in sorted(root.iterdir()):
         if f.is_file() and f.suffix in (".yaml", ".yml", ".json"):
+            precheck(f.read_text(encoding="utf-8", errors="replace"), str(f))
             for d in load_file(f):
                 if not isinstance(d.data, dict):
                     raise SpecError("a manifest must be a YAML mapping", file=str(f), line=d.line)

@@ -19,7 +19,7 @@ from shipyard.gitops.kustomize.configurations import field_spec, load_configurat
 from shipyard.gitops.kustomize.generators import make_generated, merge_options
 from shipyard.gitops.kustomize.images import Image, transform_images
 from shipyard.gitops.kustomize.namerefs import fix_name_references
-from shipyard.gitops.kustomize.output import load_manifests
+from shipyard.gitops.kustomize.output import ensure_bounded, load_manifests, precheck
 from shipyard.gitops.kustomize.patch import Deleted, apply_json6902, strategic_merge
 from shipyard.gitops.kustomize.resource import ResMap, Resource, legacy_sort_key
 from shipyard.gitops.kustomize.selector import parse_patch_body, select
@@ -82,11 +82,12 @@ class Builder:
                 f"unable to find one of {', '.join(repr(n) for n in KUSTOMIZATION_FILES)} in directory",
                 file=str(directory),
             )
+        precheck(kfile.read_text(encoding="utf-8", errors="replace"), str(kfile))
         docs = load_file(kfile)
         if len(docs) != 1 or not isinstance(docs[0].data, dict):
             raise SpecError("a kustomization must be one YAML mapping", file=str(kfile))
         doc = docs[0]
-        k: dict[str, Any] = doc.data
+        k: dict[str, Any] = ensure_bounded(doc.data, str(kfile))
         for key in k:
             if key in KNOWN_UNSUPPORTED:
                 raise UnsupportedError(
@@ -219,8 +220,8 @@ class Builder:
     def _transform(self, root: Path, k: dict[str, Any], rm: ResMap, doc: Document) -> None:
         for i, entry in enumerate(k.get("patchesStrategicMerge") or []):
             text, label = self._patch_text(root, entry, doc, ("patchesStrategicMerge", i))
-            for pd in loads(text, file=label):
-                self._smp(rm, _legacy_null_labels(pd.data), None, label)
+            for pd in loads(precheck(text, label), file=label):
+                self._smp(rm, _legacy_null_labels(ensure_bounded(pd.data, label)), None, label)
         for i, p in enumerate(k.get("patches") or []):
             self._patch(root, rm, p, doc, ("patches", i))
         if k.get("namespace"):

@@ -55,6 +55,9 @@ def field_spec(entry: Any, where: str) -> Spec:
 
 
 def load_configuration(path: Path) -> Config:
+    from shipyard.gitops.kustomize.output import precheck
+
+    precheck(path.read_text(encoding="utf-8", errors="replace"), str(path))
     docs = load_file(path)
     if len(docs) != 1 or not isinstance(docs[0].data, dict):
         raise SpecError("a transformer configuration must be one YAML mapping", file=str(path))

@@ -22,6 +22,38 @@ def _plain(node: Any) -> bool:
     return not isinstance(node, datetime.date | bytes)
 
 
+MAX_NODES = 1_000_000  # per document, counting every alias expansion
+
+
+def ensure_bounded(data: Any, where: str) -> Any:
+    """A document whose aliases expand past ``MAX_NODES`` nodes (a "billion laughs" bomb) is refused: every
+    transformer walks the expanded tree, so a few hundred bytes in a GitOps repo would stall the sync agent."""
+    budget = MAX_NODES
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise SpecError(f"document expands to more than {MAX_NODES} nodes (YAML alias bomb?)", file=where)
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return data
+
+
+def precheck(text: str, where: str) -> str:
+    """Refuse an alias bomb *before* the line-tracking loader sees it (that loader copies every alias into
+    plain dicts, so the expansion itself would take minutes). Parse errors are left to that loader, which
+    reports them with file:line."""
+    try:
+        for doc in YAML(typ="safe").load_all(text):
+            ensure_bounded(doc, where)
+    except YAMLError:
+        pass
+    return text
+
+
 def load_manifests(path: Path) -> list[tuple[Any, int | None]]:
     """``(data, line)`` per document. The C loader is the fast path; anything it cannot give as plain JSON-like
     data (timestamps, binary) or cannot parse goes through the line-tracking loader, which also makes the error
@@ -31,12 +63,13 @@ def load_manifests(path: Path) -> list[tuple[Any, int | None]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read manifest: {exc}", file=str(path)) from exc
     try:
-        docs = [d for d in YAML(typ="safe").load_all(text) if d is not None]
+        docs = [ensure_bounded(d, str(path)) for d in YAML(typ="safe").load_all(text) if d is not None]
         if all(_plain(d) for d in docs):
             return [(d, None) for d in docs]
     except YAMLError:
         pass
-    return [(d.data, d.line) for d in load_file(path)]
+    precheck(text, str(path))
+    return [(ensure_bounded(d.data, str(path)), d.line) for d in load_file(path)]
 
 
 def dump_documents(objs: list[dict[str, Any]]) -> str:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from shipyard.errors import SpecError
+from shipyard.gitops.kustomize.output import ensure_bounded, precheck
 from shipyard.gitops.kustomize.resource import ResMap, Resource
 from shipyard.resources.labels import matches
 from shipyard.resources.loader import loads
@@ -49,7 +50,7 @@ def select(rm: ResMap, target: dict[str, Any]) -> list[Resource]:
 
 def parse_patch_body(text: str, label: str) -> tuple[list[Any], bool]:
     """``([ops], True)`` for a JSON6902 op list, else ``([patch docs], False)``."""
-    docs = [d.data for d in loads(text, file=label)]
+    docs = [ensure_bounded(d.data, label) for d in loads(precheck(text, label), file=label)]
     if not docs:
         raise SpecError("the patch is empty", file=label)
     if len(docs) == 1 and isinstance(docs[0], list):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import httpx
@@ -50,3 +51,21 @@ def test_webhook_unreachable_is_provider_error() -> None:
 
     with pytest.raises(ProviderError, match="refused"):
         webhook(client(handler))("http://hook", {})
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ([1, 2], "unexpected answer (a JSON list)"),
+        ({"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}}]}}, "unexpected answer"),
+        ({"status": "success", "data": {"resultType": "vector", "result": [{"value": [1, "x"]}]}}, "unexpected answer"),
+        ({"status": "success", "data": {"resultType": "scalar", "result": 5}}, "unexpected answer"),
+    ],
+    ids=["json-list", "sample-no-value", "non-numeric", "scalar-garbage"],
+)
+def test_garbage_is_a_provider_error(answer: Any, message: str) -> None:
+    """FL:pkg/metrics/providers/prometheus.go returns an error for an answer it cannot read; the tick counts a
+    failed check (ProviderError) instead of crashing."""
+    q = prometheus_query(client(lambda r: httpx.Response(200, json=answer)))
+    with pytest.raises(ProviderError, match=re.escape(message)):
+        q("up", "http://p")

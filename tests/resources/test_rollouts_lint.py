@@ -168,3 +168,21 @@ def test_condition_syntax_errors_point_at_the_column() -> None:
         " | len(result == 0\n"
         " |                ^",
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("promethues", 'metric provider type "promethues" is unknown (valid: prometheus)'),
+        ("datadog", 'metric provider type "datadog" is not supported yet (valid: prometheus)'),
+    ],
+    ids=["typo", "flagger-provider-not-here"],
+)
+def test_metric_template_provider_type_lists_valid_ones(kind: str, message: str) -> None:
+    """FL:pkg/metrics/providers/factory.go knows many types; shipyard queries Prometheus only, and used to send
+    any type's query to Prometheus silently."""
+    text = (
+        "apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata: {name: m}\n"
+        f"spec:\n  provider: {{type: {kind}, address: 'http://p:9090'}}\n  query: up\n"
+    )
+    assert problems(text) == [f"x.yaml:5 spec.provider.type: {message}"]

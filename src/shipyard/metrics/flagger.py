@@ -24,15 +24,23 @@ def prometheus_query(
             body = resp.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise ProviderError(f"prometheus: {exc}") from exc
+        if not isinstance(body, dict):
+            raise ProviderError(
+                f"prometheus: HTTP {resp.status_code}: unexpected answer (a JSON {type(body).__name__})"
+            )
         if body.get("status") != "success":
             raise ProviderError(f"prometheus: {body.get('error', resp.status_code)}")
         data = body.get("data") or {}
         value = math.nan
-        if data.get("resultType") == "vector":
-            for sample in data.get("result") or []:
-                value = float(sample["value"][1])  # the last series wins
-        elif data.get("resultType") == "scalar":
-            value = float((data.get("result") or [0, "NaN"])[1])
+        try:
+            if data.get("resultType") == "vector":
+                for sample in data.get("result") or []:
+                    value = float(sample["value"][1])  # the last series wins
+            elif data.get("resultType") == "scalar":
+                value = float((data.get("result") or [0, "NaN"])[1])
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
+            # garbage is a failed check with a message, not an exception out of the Flagger tick
+            raise ProviderError(f"prometheus: unexpected answer: {str(data)[:200]}") from exc
         return value
 
     return query

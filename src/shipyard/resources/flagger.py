@@ -151,5 +151,29 @@ def validate_canary(doc: Document, issues: Issues) -> None:
         issues.add(base, "one of stepWeight, stepWeights or iterations is required")
 
 
+# FL:pkg/metrics/providers/factory.go; shipyard queries Prometheus only
+METRIC_PROVIDERS = ("prometheus",)
+FLAGGER_ONLY_PROVIDERS = (
+    "datadog",
+    "externalmetrics",
+    "cloudwatch",
+    "newrelic",
+    "graphite",
+    "stackdriver",
+    "influxdb",
+    "dynatrace",
+    "keptn",
+    "splunk",
+)
+
+
 def validate_metric_template(doc: Document, issues: Issues) -> None:
-    validate_model(MetricTemplate, doc, issues=issues)
+    model = validate_model(MetricTemplate, doc, issues=issues)
+    if model is None or model.spec.provider.type in METRIC_PROVIDERS:
+        return
+    kind = model.spec.provider.type
+    what = "not supported yet" if kind in FLAGGER_ONLY_PROVIDERS else "unknown"
+    issues.add(
+        ("spec", "provider", "type"),
+        f'metric provider type "{kind}" is {what} (valid: {", ".join(METRIC_PROVIDERS)})',
+    )

@@ -1,4 +1,4 @@
-"""Evaluate Argo Rollouts conditions: the expr-lang subset parsed by ``expr_parse``, compiled to closures.
+"""Evaluate Argo Rollouts conditions: the expr-lang subset parsed by ``resources.analysis_expr``, compiled to closures.
 
 Semantics follow expr-lang as Argo uses it (``AR:utils/evaluate/evaluate.go``): ints and floats compare and add
 across types, ``/`` is always float division, indexing out of range or a field of nil is a runtime error, and

@@ -247,8 +247,10 @@ def test_waves_wait_for_health(env: Any) -> None:
          "nothing-here"),
         ({"services/order-service/base/service.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: [oops\n"},
          "invalid YAML"),
+        ({"services/order-service/overlays/staging/kustomization.yaml":
+          "resources:\n- ../../../../../../../../../../../etc\n"}, "outside the repository"),
     ],
-    ids=["missing-file", "patch-matches-nothing", "malformed-manifest"],
+    ids=["missing-file", "patch-matches-nothing", "malformed-manifest", "base-outside-the-checkout"],
 )  # fmt: skip
 def test_bad_input_is_unknown_and_writes_nothing(env: Any, files: dict[str, str], message: str) -> None:
     repo, agent, cluster, _, _ = env
@@ -375,3 +377,15 @@ def test_reconcile_and_manual_sync_are_idempotent(env: Any) -> None:
     assert agent.reconcile("order-service-staging")["sync"]["status"] == "Synced"
     assert agent.sync("order-service-staging")["operationState"]["phase"] == "Succeeded"
     assert cluster.resource_version() == rv, "a synced app writes nothing"
+
+
+@pytest.mark.integration
+def test_app_path_leaving_the_repository_is_unknown_and_writes_nothing(env: Any) -> None:
+    repo, agent, cluster, _, _ = env
+    seed(repo)
+    agent.create_app(app(repo, path="../../../etc"))
+    rv = cluster.resource_version()
+    st = agent.reconcile("order-service-staging")
+    assert st["sync"]["status"] == "Unknown"
+    assert "leaves the repository" in st["conditions"][0]["message"]
+    assert cluster.resource_version() == rv

@@ -190,3 +190,13 @@ def test_analysis_run_lints_the_template_first(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, ["analysis", "run", "-f", str(bad)])
     assert result.exit_code != 0 and f"{bad}:5 spec.metrics: Input should be a valid list" in str(result.exception)
+
+
+def test_status_timeout_takes_a_go_duration() -> None:
+    """kubectl-argo-rollouts status: `-t, --timeout duration` (e.g. 1s, 2m, 3h; AR:pkg/kubectl-argo-rollouts/cmd/
+    status/status.go); a bare number is read as seconds, anything else is a clear error."""
+    assert sh("rollouts", "create", "-f", str(DATA / "bg-rollout.yaml"))[0] == 0
+    result = runner.invoke(app, ["rollouts", "status", "bg", "--timeout", "200ms"])
+    assert result.exit_code == 1 and "Rollout status watch exceeded timeout" in result.stderr
+    result = runner.invoke(app, ["rollouts", "status", "bg", "-t", "2x"])
+    assert result.exit_code != 0 and "--timeout '2x': time: missing unit in duration \"2x\"" in str(result.exception)

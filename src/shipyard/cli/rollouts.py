@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from shipyard.cli.output import console, emit, err_console
-from shipyard.errors import NotFoundError, ShipyardError
+from shipyard.errors import NotFoundError, ShipyardError, SpecError
 
 app = typer.Typer(
     name="rollouts", help="Progressive delivery: Argo Rollouts verbs and the what-if simulator.", no_args_is_help=True
@@ -136,14 +136,34 @@ def list_rollouts(
         console.print("  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip(), markup=False, soft_wrap=True)
 
 
+def _duration(text: str, flag: str) -> float:
+    """A Go duration as kubectl-argo-rollouts' DurationVar takes it (``30s``, ``2m``); a bare number is seconds."""
+    from shipyard.resources.durations import parse_duration
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise SpecError(f"{flag} {text!r}: {exc}") from exc
+
+
 @app.command("status")
 def status(
     name: str,
     namespace: NsOpt = "default",
-    timeout: Annotated[float, typer.Option("-t", "--timeout", help="seconds; 0 = no limit")] = 0,
+    timeout: Annotated[
+        str,
+        typer.Option(
+            "-t", "--timeout", help="how long to watch (e.g. 1s, 2m, 3h; a bare number is seconds); 0 = forever"
+        ),
+    ] = "0",
     watch: Annotated[bool, typer.Option("--watch/--no-watch", "-w")] = True,
 ) -> None:
     """Print ``Phase - message`` until Healthy or Degraded; exit 1 on Degraded or timeout."""
+    limit = _duration(timeout, "--timeout")
     cluster = _cluster()
     started = time.monotonic()
     last = None
@@ -162,7 +182,7 @@ def status(
             raise typer.Exit(1)
         if st.get("phase") == "Healthy" or not watch:
             return
-        if timeout and time.monotonic() - started > timeout:
+        if limit and time.monotonic() - started > limit:
             err_console.print("Error: Rollout status watch exceeded timeout", markup=False, soft_wrap=True)
             raise typer.Exit(1)
         time.sleep(0.5)

@@ -190,7 +190,12 @@ CASES = [
         None,
         set(),
         {},
-        ("False", "InvalidTaskResultReference", "Could not find result with name 'r' for task run 'a'"),
+        (
+            "False",
+            "InvalidTaskResultReference",
+            # resultref.go findTaskResultForParam, and pipelinerun_test.go's expected condition
+            "Invalid task result reference: Could not find result with name r for task a",
+        ),
         {},
         id="invalid-result-reference",
     ),

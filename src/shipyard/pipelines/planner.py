@@ -229,7 +229,9 @@ def _decide(state: RunState, pt: PipelineTask, *, finally_task: bool) -> Action:
     if missing:
         task, result = missing[0]
         return FailRun(
-            "InvalidTaskResultReference", f"Could not find result with name '{result}' for task run '{task}'"
+            # resultref.go findTaskResultForParam: "%w: Could not find result with name %s for task %s".
+            "InvalidTaskResultReference",
+            f"Invalid task result reference: Could not find result with name {result} for task {task}",
         )
     matrix_params: list[tuple[str, Value]] = []
     includes: list[dict[str, str]] = []

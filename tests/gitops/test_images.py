@@ -28,6 +28,12 @@ MATCH = [
     ("nginx:{{tag}}", "nginx", True),
     ("nginx@sha512:abc", "nginx", True),
     ("nginx", "[", False),
+    ("123.dkr.ecr.eu-west-1.amazonaws.com/order-service:abc", "*/order-service", True),
+    ("x/order-service", "*/order-service", True),
+    ("order-service:abc", "*/order-service", False),
+    ("x/order-service-api:1", "*/order-service", False),
+    ("x/order-service:1", "x/order-service|order-service", True),
+    ("y/order-service:1", "x/order-service|order-service", True),
 ]
 
 
@@ -37,6 +43,8 @@ MATCH = [
     ids=[
         "bare", "tag", "digest", "tag+digest", "prefix-is-not-a-match", "path-is-not-a-match",
         "registry-anchored-trap", "full-repository", "registry-port", "tagWithBraces", "sha512", "invalid-regex-noop",
+        "RE2-star-anchor-suffix-match", "RE2-star-anchor-short-path", "RE2-star-needs-a-slash",
+        "RE2-star-still-anchored-at-end", "go-MatchString-searches-alternation", "alternation-second-branch-unanchored",
     ],
 )  # fmt: skip
 def test_is_image_matched(value: str, name: str, want: bool) -> None:

@@ -55,14 +55,17 @@ _regex_cache: dict[str, re.Pattern[str] | None] = {}
 
 
 def is_image_matched(value: str, name: str) -> bool:
-    """kustomize ``IsImageMatched``: NAME is a raw regex anchored at both ends; invalid regex → no match."""
+    """kustomize ``IsImageMatched``: NAME is spliced raw into ``^NAME…$`` and Go's ``MatchString`` *searches*;
+    invalid regex → no match. Go's RE2 accepts a repeated anchor, so ``name: "*/app"`` makes ``^*`` optional and
+    the name a suffix match (``any.registry/app:1``) — kubectl kustomize does that, so we do too."""
     if name not in _regex_cache:
+        anchor = "(?:^)" if name[:1] in ("*", "+", "?", "{") else "^"
         try:
-            _regex_cache[name] = re.compile("^" + name + _TAG + _DIGEST + "$")
+            _regex_cache[name] = re.compile(anchor + name + _TAG + _DIGEST + "$")
         except re.error:
             _regex_cache[name] = None
     pattern = _regex_cache[name]
-    return bool(pattern and pattern.match(value))
+    return bool(pattern and pattern.search(value))
 
 
 def split(image: str) -> tuple[str, str, str]:

@@ -92,6 +92,13 @@ CASES = [
     "labelfields",
     # images name "*/order-service": Go's RE2 makes the repeated ^ optional, so kubectl suffix-matches any registry
     "imagestar",
+    # legacy patchesJson6902 with inline JSON and YAML op lists, inline patchesStrategicMerge in YAML and JSON
+    "legacyinline",
+    # a base in a capital-K Kustomization with a metadata name, empty documents, bases: (deprecated), replicas on a
+    # StatefulSet under a prefix, a JSON6902 file with an escaped "/" key, images with a registry port
+    "mixedlayers/app",
+    # commonLabels creating a Service selector, Job/CronJob selectors only where present, PDB, RC, RS, PodTemplate
+    "templatelabels",
 ]
 
 

@@ -192,3 +192,33 @@ def test_home_is_the_promised_path_in_the_sandbox_and_real_on_the_host(tmp_path:
     )
     assert outcomes[0].reason is TerminationReason.completed
     assert (sandbox.tekton_dir / "home" / "x").exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "argv"),
+    [
+        ("#!/bin/bash", ["/bin/bash"]),
+        ("#!/usr/bin/env bash", ["/usr/bin/env", "bash"]),
+        ("#! /usr/bin/env python3 -u", ["/usr/bin/env", "python3 -u"]),  # Linux: one argument after the path
+    ],
+    ids=["path", "env", "one-argument"],
+)
+def test_shebang_is_read_as_the_kernel_reads_it(line: str, argv: list[str]) -> None:
+    from shipyard.runtime.local import _shebang_argv
+
+    assert _shebang_argv(line + "\necho hi\n") == argv
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_many_parallel_shebang_scripts_never_hit_text_file_busy(tmp_path: Path, mode: Isolation) -> None:
+    # Forks from other threads can hold a just-written script open; exec'ing it then fails with ETXTBSY.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i: int) -> list:
+        d = tmp_path / f"r{i}"
+        steps = [StepSpec(f"step-{j}", "ubuntu", script="#!/bin/sh\ntrue\n") for j in range(3)]
+        outcomes, _, _ = _run(d, steps, mode)
+        return [o.exit_code for o in outcomes]
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(codes == [0, 0, 0] for codes in pool.map(one, range(12)))

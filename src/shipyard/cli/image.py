@@ -64,7 +64,7 @@ def build(
     build_arg: Annotated[list[str] | None, typer.Option("--build-arg", help="KEY=VALUE")] = None,
     target: Annotated[str | None, typer.Option("--target", help="stop at this stage")] = None,
     platform: Annotated[
-        list[str] | None, typer.Option("--platform", help="os/arch[/variant] (repeatable: an index)")
+        list[str] | None, typer.Option("--platform", help="os/arch\\[/variant] (repeatable: an index)")
     ] = None,
     label: Annotated[list[str] | None, typer.Option("--label", help="KEY=VALUE image label")] = None,
     annotation: Annotated[list[str] | None, typer.Option("--annotation", help="KEY=VALUE manifest annotation")] = None,
@@ -167,7 +167,7 @@ def build(
 def import_rootfs_command(
     directory: Annotated[Path, typer.Argument(help="root filesystem directory")],
     tag: Annotated[list[str], typer.Option("-t", "--tag", help="name:tag (repeatable)")],
-    platform: Annotated[str | None, typer.Option("--platform", help="os/arch[/variant]")] = None,
+    platform: Annotated[str | None, typer.Option("--platform", help="os/arch\\[/variant]")] = None,
     output: Output = None,
 ) -> None:
     """Make a one-layer base image from a directory (debootstrap, static busybox)."""

@@ -111,7 +111,7 @@ class LocalExecutor:
             env_shell = interpreter[1] if interpreter[:1] == ["/usr/bin/env"] and len(interpreter) > 1 else ""
             if env_shell == "ash" or (busybox_shell and env_shell == "sh"):
                 return [*self._shell(), path, *step.args]
-            return [path, *step.args]
+            return [*_shebang_argv(text), path, *step.args]
         if step.command:
             argv = [*step.command, *step.args]
         else:
@@ -193,6 +193,20 @@ class LocalExecutor:
         return StepOutcome(
             step.name, code, TerminationReason.error, started, finished, f'"{step.name}" exited with code {code}'
         )
+
+
+def _shebang_argv(text: str) -> list[str]:
+    """The interpreter and its optional argument, as the kernel reads ``#!`` (the rest of the line is one argument).
+
+    The script is run through its interpreter rather than exec'd itself: a file just written can still be open for
+    writing in a child that another thread is forking at that moment, and exec'ing it then fails with ETXTBSY."""
+    line = text.split("\n", 1)[0][2:].strip()
+    if line.startswith("win"):
+        raise ExecutionError("#!win scripts need a Windows node; shipyard runs steps on Linux")
+    interpreter, _, arg = line.partition(" ")
+    if not interpreter:
+        raise ExecutionError("the script's #! line names no interpreter")
+    return [interpreter, arg.strip()] if arg.strip() else [interpreter]
 
 
 def _collect(

@@ -493,6 +493,10 @@ def test_A20_blue_green_pre_promotion_failure_then_retry() -> None:
     b.advance(3)
     st = b.status("r")
     assert st["phase"] == "Degraded" and len(b.runs()) == 1
+    # as Argo words it (seen in upstream `get rollout` output): "Blue/green pre-promotion analysis phase ..."
+    assert st["message"].startswith(
+        "RolloutAborted: Rollout aborted update to revision 2: Blue/green pre-promotion analysis phase error/failed: "
+    )
     assert st["blueGreen"]["activeSelector"] == st["stableRS"] != st["currentPodHash"]
     b.set_template(
         "r",
@@ -713,7 +717,7 @@ def test_post_promotion_failure_switches_back() -> None:
     b.advance(4)
     st = b.status("r")
     assert st["phase"] == "Degraded"
-    assert "Post-promotion analysis phase error/failed" in st["message"]
+    assert "Blue/green post-promotion analysis phase error/failed" in st["message"]
     assert st["blueGreen"]["activeSelector"] == st["stableRS"] != st["currentPodHash"]
     active = b.cluster.get("Service", "default", "r-active")["spec"]["selector"]["rollouts-pod-template-hash"]
     assert active == st["stableRS"]

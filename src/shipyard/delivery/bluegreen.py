@@ -83,7 +83,7 @@ def _before_switch(ctx: Ctx, want_new: int) -> None:
         )
         gate.record(ctx, "blueGreen", "prePromotionAnalysisRunStatus", run)
         if run.phase in gate.FAILED:
-            gate.abort(ctx, f"Pre-promotion analysis phase error/failed: {run.message}".rstrip(": "))
+            gate.abort(ctx, f"Blue/green pre-promotion analysis phase error/failed: {run.message}".rstrip(": "))
             return
         if run.phase != "Successful":
             return
@@ -135,7 +135,7 @@ def _after_switch(ctx: Ctx) -> None:
         )
         gate.record(ctx, "blueGreen", "postPromotionAnalysisRunStatus", run)
         if run.phase in gate.FAILED:
-            gate.abort(ctx, f"Post-promotion analysis phase error/failed: {run.message}".rstrip(": "))
+            gate.abort(ctx, f"Blue/green post-promotion analysis phase error/failed: {run.message}".rstrip(": "))
             return
         if run.phase != "Successful":
             return

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -222,3 +227,34 @@ def test_many_parallel_shebang_scripts_never_hit_text_file_busy(tmp_path: Path, 
 
     with ThreadPoolExecutor(4) as pool:
         assert all(codes == [0, 0, 0] for codes in pool.map(one, range(12)))
+
+
+@pytest.mark.skipif(not shutil.which("setpriv"), reason="needs util-linux setpriv")
+def test_a_step_dies_with_the_process_that_runs_it(tmp_path: Path) -> None:
+    # kill -9 of shipyard must not leave the step running (it would race `pipelinerun resume`).
+    marker = tmp_path / "alive"
+    code = (
+        "import threading, sys\n"
+        "from pathlib import Path\n"
+        "from shipyard.runtime.base import Sandbox, StepSpec\n"
+        "from shipyard.runtime.local import LocalExecutor\n"
+        f"root = Path({str(tmp_path)!r})\n"
+        "sb = Sandbox(tekton_dir=root / 't', workspace_dir=root / 'w', root_dir=root / 'r')\n"
+        f"step = StepSpec('step-s', 'ubuntu', command=['sh', '-c', 'echo $$ > {marker}; exec sleep 60'])\n"
+        "LocalExecutor().run([step], sb, on_output=lambda *a: None, cancel=threading.Event())\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    deadline = time.monotonic() + 20
+    while not (marker.exists() and marker.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(marker.read_text())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -45,6 +45,11 @@ class LocalExecutor:
         self.isolation = isolation
         self.images = images or ImageConfigs()
         self.busybox = find_busybox()
+        # A step must not outlive shipyard: if the process running it is killed (even with -9), the kernel kills
+        # the step (PR_SET_PDEATHSIG, set by util-linux setpriv and kept across exec), so `pipelinerun resume`
+        # never races an orphan writing to the same TaskRun directory.
+        setpriv = shutil.which("setpriv")
+        self._deathsig = [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
 
     def run(
         self,
@@ -156,7 +161,7 @@ class LocalExecutor:
             env = {k: view.rewrite(v) for k, v in env.items()}
             spawn_argv, host_cwd = view.enter(argv, cwd)
             proc = subprocess.Popen(
-                spawn_argv,
+                [*self._deathsig, *spawn_argv],
                 cwd=host_cwd,
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -233,3 +233,30 @@ def test_scripted_values_never_crash_the_simulator() -> None:
     assert by_name["error-rate"]["value"] == "[NaN]" and by_name["error-rate"]["phase"] == "Inconclusive"
     assert background["phase"] == "Inconclusive"
     assert (out["phase"], out["message"]) == ("Paused", "InconclusiveAnalysisRun")
+
+
+ISSUE_EXAMPLE = {
+    "update": {"container": "order-service", "image": "registry.local/order-service:v2"},
+    "podReadySeconds": 5,
+    "metrics": {
+        "success-rate": [{"until": 300, "value": [0.99]}, {"value": [0.90]}],
+        "latency-p99": [{"value": [0.21]}],
+    },
+    "actions": [{"at": 900, "promote": True}, {"at": 1200, "abort": True}],
+    "until": 7200,
+}
+
+
+def test_issue_example_scenario_with_the_seed_files_unchanged() -> None:
+    """The scenario exactly as the issue shows it scripts success-rate and latency-p99 only; the seed's template
+    also has error-rate, which is taken as passing (it used to Error five times and abort the rollout at 45 s).
+    success-rate turns 0.90 at 300 s: the step and background runs both measure at 305, 365, 425, 485 s and
+    fail the metric at the 4th (failed (4) > failureLimit (3))."""
+    out = run("seed-rollout.yaml", "seed-analysistemplate.yaml", ISSUE_EXAMPLE)
+    assert out["phase"] == "Degraded"
+    assert out["message"].startswith("RolloutAborted: Rollout aborted update to revision 2: ")
+    assert out["message"].endswith('Metric "success-rate" assessed Failed due to failed (4) > failureLimit (3)')
+    assert [(w["t"], w["canary"]) for w in out["weights"]] == [(0, 0), (5, 5), (485, 0)]
+    background = next(r for r in out["analysisRuns"] if r["name"] == "order-service-5bdb4d5dd9-2")
+    er = next(m for m in background["metrics"] if m["name"] == "error-rate")
+    assert {(m["value"], m["phase"]) for m in er["measurements"]} == {("(not in the scenario: passes)", "Successful")}

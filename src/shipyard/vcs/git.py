@@ -157,8 +157,16 @@ class GitCache:
             return mirror
         with _lock(lock_path):
             if not (mirror / "HEAD").exists():
+                # Clone beside it and rename into place: `git clone` writes HEAD long before it is done, and a
+                # concurrent workspace() that saw HEAD would clone from a half-made mirror.
                 mirror.parent.mkdir(parents=True, exist_ok=True)
-                Git(mirror.parent).run("clone", "-q", "--mirror", url, str(mirror))
+                tmp = mirror.with_name(f".{mirror.name}.{uuid.uuid4().hex[:8]}")
+                try:
+                    Git(mirror.parent).run("clone", "-q", "--mirror", url, str(tmp))
+                    shutil.rmtree(mirror, ignore_errors=True)  # a leftover of an interrupted older version
+                    os.rename(tmp, mirror)
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
             else:
                 Git(mirror).run("remote", "update", "--prune")
         return mirror

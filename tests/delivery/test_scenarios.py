@@ -797,7 +797,8 @@ def test_istio_invalid_routes_are_invalid_spec_and_recover() -> None:
     st = b.status("r")
     assert (st["phase"], st["message"]) == (
         "Degraded",
-        'InvalidSpec: spec.strategy.canary.trafficRouting.istio.virtualService.name: Invalid value: "r-vs": '
+        'InvalidSpec: The Rollout "r" is invalid: spec.strategy.canary.trafficRouting.istio.virtualService.name: '
+        'Invalid value: "r-vs": '
         "Istio VirtualService has invalid HTTP routes. Error: HTTP Route 'primary' is not found in the defined "
         "Virtual Service.",
     )
@@ -865,3 +866,23 @@ def test_analysis_run_labels_and_revision_annotation() -> None:
         "app": "r",
     }
     assert meta["annotations"] == {"rollout.argoproj.io/revision": "2"}
+
+
+def test_missing_analysis_template_is_invalid_spec_until_it_exists() -> None:
+    """AR:rollout/controller.go getRolloutReferencedResources + createInvalidRolloutCondition (analysis_test.go
+    TestInvalidSpecMissingClusterTemplatesBackgroundAnalysis): a referenced template that does not exist makes
+    the Rollout InvalidSpec 'The Rollout "r" is invalid: <path>: Invalid value: "x": AnalysisTemplate 'x' not
+    found' (it used to start a run in Error and abort); creating the template re-queues the Rollout."""
+    b = RolloutBench(providers={"job": FixedProvider({"later": lambda now: 1})})
+    obj = rollout(canary={"steps": [{"setWeight": 50}], "analysis": {"templates": [{"templateName": "later"}]}})
+    b.apply(obj)
+    b.advance(3)
+    st = b.status("r")
+    assert (st["phase"], st["message"]) == (
+        "Degraded",
+        'InvalidSpec: The Rollout "r" is invalid: spec.strategy.canary.analysis.templates: Invalid value: "later": '
+        "AnalysisTemplate 'later' not found",
+    )
+    b.apply(template("later", "result == 1"))
+    b.advance(3)
+    assert b.status("r")["phase"] == "Healthy"

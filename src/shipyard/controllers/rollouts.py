@@ -18,9 +18,11 @@ from shipyard.clock import Clock
 from shipyard.cluster.base import Cluster, Obj
 from shipyard.controllers.analysisruns import AnalysisRunReconciler, build_run
 from shipyard.controllers.rollouts_objects import (
+    TEMPLATE_KINDS,
     annotate,
     event_object,
     index_by_owner,
+    missing_template,
     owned_by,
     referenced_objects,
     rs_object,
@@ -32,7 +34,7 @@ from shipyard.delivery.model import Event, Plan
 from shipyard.delivery.providers.base import MetricProvider
 from shipyard.delivery.rollout import plan_rollout
 from shipyard.delivery.routers import router_for
-from shipyard.errors import ConflictError, ShipyardError
+from shipyard.errors import ConflictError, ShipyardError, SpecError
 from shipyard.resources.rollouts import Rollout
 
 ROLLOUT = "argoproj.io/Rollout"
@@ -104,6 +106,9 @@ class RolloutController:
         runs = [run_view(r) for r in owned_runs]
         self._remember_refs(ro, namespace, name)
         try:
+            problem = missing_template(ro, self._get)
+            if problem:
+                raise SpecError(problem)
             router = router_for(ro)  # an unsupported router is an InvalidSpec, not a crash
             check = getattr(router, "check", None)
             if check is not None:
@@ -214,7 +219,8 @@ class RolloutController:
 
     def _remember_refs(self, ro: Rollout, ns: str, name: str) -> None:
         for kind, ref in referenced_objects(ro):
-            self._refs.setdefault((kind, ns, ref), set()).add((ns, name))
+            scope = "" if kind == "argoproj.io/ClusterAnalysisTemplate" else ns
+            self._refs.setdefault((kind, scope, ref), set()).add((ns, name))
 
     def _put(self, kind: str, stored: Obj) -> None:
         rv = (stored.get("metadata") or {}).get("resourceVersion")
@@ -298,7 +304,9 @@ class RolloutController:
                     for ref in (ev.object.get("metadata") or {}).get("ownerReferences") or []:
                         if ref.get("kind") == "Rollout":
                             rollouts.add((ev.namespace, str(ref.get("name"))))
-                elif ev.kind_key in CACHED and ev.resource_version not in self._own_rvs:
+                elif (
+                    ev.kind_key in CACHED or ev.kind_key in TEMPLATE_KINDS
+                ) and ev.resource_version not in self._own_rvs:
                     rollouts |= self._refs.get((ev.kind_key, ev.namespace, ev.name), set())
             self._own_rvs.clear()
         now = self.clock.now()

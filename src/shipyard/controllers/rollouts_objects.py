@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from shipyard.clock import rfc3339
 from shipyard.cluster.base import Obj
@@ -130,6 +131,11 @@ def referenced_objects(ro: Rollout) -> list[tuple[str, str]]:
         names += [("networking.istio.io/VirtualService", v.name) for v in tr.istio.all_virtual_services()]
         if tr.istio.destination_rule is not None:
             names.append(("networking.istio.io/DestinationRule", tr.istio.destination_rule.name))
+    for _, block in _template_refs(ro):
+        names += [
+            (f"argoproj.io/{'Cluster' if t.cluster_scope else ''}AnalysisTemplate", t.template_name)
+            for t in block.templates
+        ]
     return names
 
 
@@ -145,3 +151,43 @@ def event_object(ns: str, name: str, reason: str, message: str, type_: str, now:
         "firstTimestamp": rfc3339(now),
         "source": {"component": "rollouts-controller"},
     }
+
+
+TEMPLATE_KINDS = ("argoproj.io/AnalysisTemplate", "argoproj.io/ClusterAnalysisTemplate")
+
+
+def _template_refs(ro: Rollout) -> list[tuple[str, Any]]:
+    """(field path, RolloutAnalysis) as GetAnalysisTemplateWithTypeFieldPath names them."""
+    c, bg = ro.spec.strategy.canary, ro.spec.strategy.blue_green
+    out: list[tuple[str, Any]] = []
+    if c is not None:
+        out += [
+            (f"spec.strategy.canary.steps[{i}].analysis.templates", s.analysis)
+            for i, s in enumerate(c.steps)
+            if s.analysis
+        ]
+        if c.analysis is not None:
+            out.append(("spec.strategy.canary.analysis.templates", c.analysis))
+    if bg is not None:
+        for key, block in (
+            ("prePromotionAnalysis", bg.pre_promotion_analysis),
+            ("postPromotionAnalysis", bg.post_promotion_analysis),
+        ):
+            if block is not None:
+                out.append((f"spec.strategy.blueGreen.{key}.templates", block))
+    return out
+
+
+def missing_template(ro: Rollout, get: Callable[[str, str, str], Obj | None]) -> str:
+    """A referenced (Cluster)AnalysisTemplate that does not exist makes the Rollout InvalidSpec with Argo's
+    message (AR:rollout/controller.go getRolloutReferencedResources, createInvalidRolloutCondition)."""
+    ns = ro.metadata.namespace or ""
+    for path, block in _template_refs(ro):
+        for ref in block.templates:
+            kind = "ClusterAnalysisTemplate" if ref.cluster_scope else "AnalysisTemplate"
+            if get(f"argoproj.io/{kind}", "" if ref.cluster_scope else ns, ref.template_name) is None:
+                return (
+                    f'The Rollout "{ro.metadata.name}" is invalid: {path}: Invalid value: "{ref.template_name}": '
+                    f"{kind} '{ref.template_name}' not found"
+                )
+    return ""

@@ -74,8 +74,10 @@ def check_virtual_service(ro: Rollout, vs: Obj, route_names: list[str], managed:
     problem = _route_error(ro, http, route_names)
     if problem:
         name = vs["metadata"]["name"]
+        # createInvalidRolloutCondition: 'The Rollout "<name>" is invalid: <field error>'
         raise SpecError(
-            f'{field}: Invalid value: "{name}": Istio VirtualService has invalid HTTP routes. Error: {problem}'
+            f'The Rollout "{ro.metadata.name}" is invalid: {field}: Invalid value: "{name}": '
+            f"Istio VirtualService has invalid HTTP routes. Error: {problem}"
         )
 
 

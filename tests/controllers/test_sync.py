@@ -389,3 +389,23 @@ def test_app_path_leaving_the_repository_is_unknown_and_writes_nothing(env: Any)
     assert st["sync"]["status"] == "Unknown"
     assert "leaves the repository" in st["conditions"][0]["message"]
     assert cluster.resource_version() == rv
+
+
+@pytest.mark.integration
+def test_a_symlink_out_of_the_repository_is_left_out_not_a_crash(env: Any) -> None:
+    """git archive carries symlinks; one pointing outside the tree used to raise tarfile's AbsoluteLinkError out
+    of reconcile. It is dropped from the export: unrelated apps sync, one that lists it sees a missing file."""
+    import os
+
+    repo, agent, cluster, _, _ = env
+    seed(repo)
+    os.symlink("/etc/hostname", repo.work / "services/order-service/base/evil.yaml")
+    repo.write({}, "an escaping symlink")
+    agent.create_app(app(repo))
+    assert agent.reconcile("order-service-staging")["sync"]["status"] == "Synced"
+    kust = "resources:\n- deployment.yaml\n- service.yaml\n- flags.yaml\n- evil.yaml\n"
+    repo.write({"services/order-service/base/kustomization.yaml": kust}, "use it")
+    rv = cluster.resource_version()
+    st = agent.reconcile("order-service-staging")
+    assert st["sync"]["status"] == "Unknown" and "evil.yaml" in st["conditions"][0]["message"]
+    assert cluster.resource_version() == rv

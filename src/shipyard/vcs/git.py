@@ -204,8 +204,21 @@ def resolve_and_export(cache: GitCache, url: str, revision: str, dest: Path) -> 
     except subprocess.CalledProcessError as exc:
         raise GitError(f"git archive {sha} failed: {redact(exc.stderr.decode(errors='replace'))}") from exc
     dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(proc_bytes)) as tar:
-        tar.extractall(dest, filter="data")
+
+    def safe(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        # A symlink out of the tree (/etc/passwd, ../../x) is left out rather than failing the whole export:
+        # one such file must not stop every app of the repository, and a kustomization that needs it then
+        # reports the file as missing.
+        try:
+            return tarfile.data_filter(member, path)
+        except tarfile.FilterError:
+            return None
+
+    try:
+        with tarfile.open(fileobj=io.BytesIO(proc_bytes)) as tar:
+            tar.extractall(dest, filter=safe)
+    except tarfile.TarError as exc:
+        raise GitError(f"cannot export {redact(url)} at {sha}: {exc}") from exc
     return sha
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import SafeRepresenter
 
 from shipyard.errors import SpecError
 from shipyard.resources.loader import load_file
@@ -72,10 +75,28 @@ def load_manifests(path: Path) -> list[tuple[Any, int | None]]:
     return [(ensure_bounded(d.data, str(path)), d.line) for d in load_file(path)]
 
 
+# Plain scalars a YAML 1.1 reader (kubectl apply, Go's yaml.v2, PyYAML) resolves to something other than a string:
+# booleans like yes/on/y, sexagesimal and binary numbers. kubectl kustomize quotes them; so must we, or
+# `shipyard gitops render | kubectl apply -f -` turns `value: "on"` into true.
+_YAML11 = re.compile(
+    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|[-+]?0b[01_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$"
+)
+
+
+def _str(representer: SafeRepresenter, data: str) -> ScalarNode:
+    if _YAML11.match(data):
+        node: ScalarNode = representer.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    else:
+        node = representer.represent_str(data)
+    return node
+
+
 def dump_documents(objs: list[dict[str, Any]]) -> str:
     y = YAML(typ="safe")
-    y.default_flow_style = False
+    y.default_flow_style = False  # before y.representer is first touched: it is built from these settings
     y.width = 4096
+    y.representer.add_representer(str, _str)
     buf = io.StringIO()
     y.dump_all(objs, buf)
     return buf.getvalue()

@@ -36,3 +36,15 @@ def test_duplicate_keys_are_an_error() -> None:
 )
 def test_format_path(path: tuple[str | int, ...], text: str) -> None:
     assert format_path(path) == text
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    with pytest.raises(SpecError, match="expands to more than"):
+        loads("\n".join(lines) + "\n", file="bomb.yaml")
+
+
+def test_aliases_within_budget_still_expand() -> None:
+    docs = loads("base: &b {x: 1}\ncopy: *b\n", file="ok.yaml")
+    assert docs[0].data == {"base": {"x": 1}, "copy": {"x": 1}}

@@ -64,6 +64,10 @@ class Document:
             p = p[:-1]
 
 
+class _TooLarge(Exception):
+    pass
+
+
 def format_path(path: PathKey) -> str:
     """``("spec", "tasks", 2, "runAfter")`` → ``spec.tasks[2].runAfter``."""
     out = ""
@@ -81,7 +85,23 @@ def _yaml() -> YAML:
     return y
 
 
-def _plain(node: Any, path: PathKey, lines: dict[PathKey, int]) -> Any:
+# A document may expand to at most this many nodes once aliases are followed: a "billion laughs" alias bomb
+# otherwise takes minutes and gigabytes to expand (Kubernetes' YAML decoder guards the same way).
+MAX_NODES = 1_000_000
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = MAX_NODES
+
+
+def _plain(node: Any, path: PathKey, lines: dict[PathKey, int], budget: _Budget | None = None) -> Any:
+    if budget is not None:
+        budget.left -= 1
+        if budget.left < 0:
+            raise _TooLarge
     if isinstance(node, CommentedMap):
         if node.lc.line is not None:
             lines.setdefault(path, node.lc.line + 1)
@@ -94,7 +114,7 @@ def _plain(node: Any, path: PathKey, lines: dict[PathKey, int]) -> Any:
                 kline = None
             if kline is not None:
                 lines[(*path, skey)] = kline
-            out[skey] = _plain(value, (*path, skey), lines)
+            out[skey] = _plain(value, (*path, skey), lines, budget)
         return out
     if isinstance(node, CommentedSeq):
         if node.lc.line is not None:
@@ -107,7 +127,7 @@ def _plain(node: Any, path: PathKey, lines: dict[PathKey, int]) -> Any:
                 iline = None
             if iline is not None:
                 lines[(*path, i)] = iline
-            items.append(_plain(value, (*path, i), lines))
+            items.append(_plain(value, (*path, i), lines, budget))
         return items
     if isinstance(node, bool) or node is None:
         return node
@@ -129,7 +149,13 @@ def loads(text: str, file: str = "<string>") -> list[Document]:
             if node is None:
                 continue
             lines: dict[PathKey, int] = {}
-            data = _plain(node, (), lines)
+            try:
+                data = _plain(node, (), lines, _Budget())
+            except _TooLarge:
+                raise SpecError(
+                    f"document {index + 1} expands to more than {MAX_NODES:,} nodes through YAML aliases; refusing it",
+                    file=file,
+                ) from None
             docs.append(Document(data=data, file=file, index=index, lines=lines))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

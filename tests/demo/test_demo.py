@@ -26,7 +26,8 @@ from shipyard.registry.http import ClientOptions
 from shipyard.registry.server import RunningRegistry, registry_available, start_registry
 from shipyard.store.db import Database
 
-pytestmark = [pytest.mark.slow, pytest.mark.integration]
+# One worker runs every test here, so the module-scoped demo run happens once (make test uses --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.xdist_group("demo")]
 
 ALL = frozenset({"source", "git", "python-base", "vulndb", "registry"})
 

@@ -1,9 +1,9 @@
-"""Image references as the signing code needs them (docker/distribution normalisation, no I/O).
+"""Image references as the signing code needs them.
 
-``shipyard.images.reference`` is a sibling core package and may not be imported from here (import-linter keeps
-core packages independent), so this holds the few rules signing and policy depend on: the default registry
-``docker.io`` with ``library/`` for one-component names, ``latest`` when neither tag nor digest is given, and
-the name cosign writes into ``docker-reference`` (go-containerregistry prints Docker Hub as ``index.docker.io``).
+Parsing and normalisation are ``shipyard.images.reference``'s (docker/distribution rules: ``docker.io`` with
+``library/`` for one-component names, ``latest`` when neither tag nor digest is given). This adds what signing
+needs on top: only sha256/sha512 digests, and the name cosign writes into ``docker-reference``
+(go-containerregistry prints Docker Hub as ``index.docker.io``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from shipyard.errors import SpecError
+from shipyard.images.reference import parse_reference
 
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$|^sha512:[0-9a-f]{128}$")
 
@@ -56,30 +57,8 @@ def check_digest(digest: str) -> str:
 
 
 def parse_image(ref: str) -> ImageRef:
-    """Parse ``[registry/]path[:tag][@digest]`` with docker's defaults."""
-    text = ref.strip()
-    if not text or text != ref:
-        raise SpecError(f"invalid image reference {ref!r}", path="image")
-    rest, at, digest = text.partition("@")
-    if at:
-        check_digest(digest)
-    tag = None
-    colon = rest.rfind(":")
-    if colon > rest.rfind("/"):
-        rest, tag = rest[:colon], rest[colon + 1 :]
-        if not re.match(r"^[\w][\w.-]{0,127}$", tag):
-            raise SpecError(f"invalid image reference {ref!r}: bad tag {tag!r}", path="image")
-    first, sep, remainder = rest.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost"):
-        registry, path = first, remainder
-    else:
-        registry, path = "docker.io", rest
-    if registry == "index.docker.io":
-        registry = "docker.io"
-    if registry == "docker.io" and "/" not in path:
-        path = f"library/{path}"
-    if not path or path != path.lower() or not re.match(r"^[a-z0-9]+(?:(?:[._]|__|-+|/)[a-z0-9]+)*$", path):
-        raise SpecError(f"invalid image reference {ref!r}: repository must be lowercase path components", path="image")
-    if tag is None and not at:
-        tag = "latest"
-    return ImageRef(registry, path, tag, digest if at else None)
+    """Parse ``[registry/]path[:tag][@digest]`` with docker's defaults (``shipyard.images.reference`` rules)."""
+    parsed = parse_reference(ref)
+    if parsed.digest is not None:
+        check_digest(parsed.digest)
+    return ImageRef(parsed.domain, parsed.path, parsed.tag, parsed.digest)

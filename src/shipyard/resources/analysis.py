@@ -16,7 +16,8 @@ from shipyard.resources.analysis_expr import ExprSyntaxError
 from shipyard.resources.analysis_expr import parse as parse_expr
 from shipyard.resources.durations import parse_duration
 from shipyard.resources.loader import Document, PathKey
-from shipyard.resources.rollouts import ArgoModel, Argument, MetricNameRule, ObjectMeta, RetentionRule, TemplateRef
+from shipyard.resources.meta import ObjectMeta
+from shipyard.resources.rollouts import ArgoModel, Argument, MetricNameRule, RetentionRule, TemplateRef
 from shipyard.resources.validate import Issues, validate_model
 
 IntOrStr = int | str

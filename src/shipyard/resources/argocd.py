@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from shipyard.resources.loader import Document
+from shipyard.resources.meta import ObjectMeta as _BaseMeta
 from shipyard.resources.validate import Issues, validate_model
 
 API_VERSION = "argoproj.io/v1alpha1"
@@ -24,12 +25,9 @@ class _Model(BaseModel):
     )
 
 
-class ObjectMeta(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, alias_generator=to_camel)
-    name: str
+class ObjectMeta(_BaseMeta):
+    name: str  # an Application must be named
     namespace: str = "argocd"
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
     finalizers: list[str] = Field(default_factory=list)
 
 

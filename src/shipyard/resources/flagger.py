@@ -11,7 +11,8 @@ from pydantic import Field
 
 from shipyard.resources.durations import parse_duration
 from shipyard.resources.loader import Document
-from shipyard.resources.rollouts import ArgoModel, ObjectMeta
+from shipyard.resources.meta import ObjectMeta
+from shipyard.resources.rollouts import ArgoModel
 from shipyard.resources.validate import Issues, validate_model
 
 WEBHOOK_TYPES = (

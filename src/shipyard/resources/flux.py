@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from shipyard.resources.loader import Document
+from shipyard.resources.meta import ObjectMeta as _BaseMeta
 from shipyard.resources.validate import Issues, validate_model
 
 
@@ -18,12 +19,9 @@ class _Model(BaseModel):
     )
 
 
-class ObjectMeta(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, alias_generator=to_camel)
-    name: str
+class ObjectMeta(_BaseMeta):
+    name: str  # a Flux object must be named
     namespace: str = "flux-system"
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
 
 
 class GitRef(_Model):

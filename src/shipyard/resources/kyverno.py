@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from shipyard.resources.loader import Document
+from shipyard.resources.meta import ObjectMeta as _BaseMeta
 from shipyard.resources.validate import Issues, validate_model
 
 VERSIONS = ("kyverno.io/v1", "kyverno.io/v2beta1")
@@ -23,12 +24,8 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=to_camel)
 
 
-class ObjectMeta(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, alias_generator=to_camel)
-    name: str
-    namespace: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+class ObjectMeta(_BaseMeta):
+    name: str  # a policy must be named
 
 
 class ResourceDescription(_Model):

@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 
 from shipyard.resources.durations import parse_duration
 from shipyard.resources.loader import Document
+from shipyard.resources.meta import ObjectMeta
 from shipyard.resources.validate import Issues, validate_model
 
 IntOrStr = int | str
@@ -21,17 +22,6 @@ IntOrStr = int | str
 
 class ArgoModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=to_camel)
-
-
-class ObjectMeta(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, alias_generator=to_camel)
-    name: str | None = None
-    generate_name: str | None = None
-    namespace: str | None = None
-    uid: str | None = None
-    generation: int | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
 
 
 class FieldRef(ArgoModel):

@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from shipyard.resources.meta import ObjectMeta
+
 ParamValue = str | list[str] | dict[str, str]
 
 
@@ -20,17 +22,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", populate_by_name=True, frozen=True, alias_generator=to_camel, coerce_numbers_to_str=True
     )
-
-
-class ObjectMeta(BaseModel):
-    # Kubernetes metadata has many server-set fields; keep them all, check only the ones we use.
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, alias_generator=to_camel)
-    name: str | None = None
-    generate_name: str | None = None
-    namespace: str | None = None
-    uid: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
 
 
 class PropertySpec(_Model):

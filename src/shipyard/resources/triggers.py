@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
+from shipyard.resources.meta import ObjectMeta
+
 GROUP = "triggers.tekton.dev"
 VERSIONS = ("triggers.tekton.dev/v1beta1", "triggers.tekton.dev/v1alpha1")
 
@@ -22,17 +24,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", populate_by_name=True, frozen=True, alias_generator=to_camel, coerce_numbers_to_str=True
     )
-
-
-class ObjectMeta(BaseModel):
-    # Kubernetes metadata carries many server-set fields; keep them, check only the ones we use.
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, alias_generator=to_camel)
-    name: str | None = None
-    generate_name: str | None = None
-    namespace: str | None = None
-    uid: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
 
 
 class Param(_Model):

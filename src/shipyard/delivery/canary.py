@@ -118,15 +118,10 @@ def _scale(ctx: Ctx, want_canary: int, want_stable: int) -> None:
             ctx.scale(stable, want_stable)
         if ctx.aborted and stable is not new and c.dynamic_stable_scale and c.abort_scale_down_delay_seconds is None:
             ctx.scale(new, want_canary)  # dynamic without an explicit delay: the canary shrinks as traffic leaves
-        elif (
-            ctx.aborted
-            and stable is not new
-            and c.dynamic_stable_scale
-            and (stable is None or stable.available < ctx.replicas)
-        ):
-            pass  # #4898: the abort delay starts only once stable is fully available again
         elif ctx.aborted and stable is not new:
-            _abort_scale_down(ctx, c.abort_scale_down_delay_seconds, want_canary)
+            # #4898: with dynamicStableScale the abort delay starts only once stable is fully available again
+            if not (c.dynamic_stable_scale and (stable is None or stable.available < ctx.replicas)):
+                _abort_scale_down(ctx, c.abort_scale_down_delay_seconds, want_canary)
         else:
             ctx.scale(new, want_canary if stable is not new else ctx.replicas)
         for rs in others:

@@ -338,9 +338,8 @@ def _pipelinerun(run: PipelineRun, issues: Issues) -> None:
                 )
             if k is not None and f is not None and k + f > p:
                 issues.add(("spec", "timeouts"), "tasks + finally must not exceed pipeline")
-        if p == 0 and ((k is not None and k > 0) or (f is not None and f > 0)):
-            pass  # a zero pipeline timeout allows anything
-        elif p and ((k == 0 and t.tasks is not None) or (f == 0 and t.finally_ is not None)):
+        # A zero pipeline timeout allows any tasks/finally timeout; a non-zero one forbids zero for either.
+        if p and ((k == 0 and t.tasks is not None) or (f == 0 and t.finally_ is not None)):
             issues.add(("spec", "timeouts"), "tasks or finally can be 0 only when pipeline is 0")
     _duration(spec.timeout, ("spec", "timeout"), issues)
     _bindings([w.model_dump(by_alias=True, exclude_none=True) for w in spec.workspaces], issues)

@@ -6,6 +6,7 @@ A string that is an expression of SPDX ids (any case) is rendered with the ids' 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,7 +35,8 @@ class SpdxLicense:
 def to_spdx(declared: str) -> SpdxLicense:
     text = declared.strip()
     licensing = _licensing()
-    try:
+    # license-expression raises AttributeError on some malformed keys (URLs): such a licence is treated as unknown.
+    with contextlib.suppress(ExpressionError, AttributeError, TypeError, ValueError):
         info = licensing.validate(text)
         rendered = str(info.normalized_expression or "")
         # Strict: only the SPDX ids themselves, never the library's aliases ("GPL" is not GPL-1.0-or-later).
@@ -42,7 +44,5 @@ def to_spdx(declared: str) -> SpdxLicense:
             parsed = licensing.parse(text)
             single = len(licensing.license_keys(parsed)) == 1 and " " not in rendered
             return SpdxLicense(rendered, text, False, single)
-    except (ExpressionError, AttributeError, TypeError, ValueError):
-        pass  # license-expression raises AttributeError on some malformed keys (URLs): treat as unknown
     ref = "LicenseRef-" + (_REF_CHARS.sub("-", text.replace("+", "-plus")).strip("-") or "unknown")
     return SpdxLicense(ref, text, True, True)

@@ -172,6 +172,8 @@ EXPECTED: dict[str, Row] = {
     "taskruns/workspace-readonly.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/steptemplate-variable-interop.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/workspace.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    # steps cannot write another step's /tekton/steps/<i>/exitCode (the executor binds it read-only).
+    "taskruns/readonly-internal-dir.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     # a Task's own volumes: emptyDir shared by two steps at different paths; configMap/secret volumes (the secret
     # name from a param).
     "taskruns/custom-volume.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),

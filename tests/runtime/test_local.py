@@ -258,3 +258,16 @@ def test_a_step_dies_with_the_process_that_runs_it(tmp_path: Path) -> None:
         time.sleep(0.05)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+@pytest.mark.skipif(not namespace_available(), reason="needs root")
+def test_internal_step_directories_are_read_only(tmp_path: Path) -> None:
+    # upstream taskruns/readonly-internal-dir.yaml: a step cannot write another step's exitCode.
+    steps = [
+        StepSpec("step-unnamed-0", "ubuntu", script="exit 0"),
+        StepSpec("step-unnamed-1", "ubuntu", script="set +e\necho hi > /tekton/steps/0/exitCode && exit 1\nexit 0\n"),
+        StepSpec("step-unnamed-2", "ubuntu", script='test "$(cat /tekton/steps/step-unnamed-1/exitCode)" = 0'),
+    ]
+    outcomes, _, sandbox = _run(tmp_path, steps, Isolation.namespace)
+    assert [o.exit_code for o in outcomes] == [0, 0, 0]
+    assert (sandbox.tekton_dir / "steps" / "step-unnamed-0" / "exitCode").read_text() == "0"

@@ -192,7 +192,14 @@ class NamespaceView(PathView):
         # separate /tmp or /home) are bound in so host paths a step names stay visible.
         for target in host_submounts():
             lines.append(f"mount --rbind {shlex.quote(target)} {m}{shlex.quote(target)}")
-        for mount in _mount_table(self.sandbox):
+        # Tekton's internal directories are not the step's to write: exit codes and scripts are written by the
+        # executor from outside (upstream taskruns/readonly-internal-dir.yaml checks /tekton/steps/<i>/exitCode).
+        internal = [
+            Mount(f"/tekton/{name}", self.sandbox.tekton_dir / name, read_only=True)
+            for name in ("steps", "scripts")
+            if (self.sandbox.tekton_dir / name).is_dir()
+        ]
+        for mount in [*_mount_table(self.sandbox), *internal]:
             target = f"{m}{shlex.quote(os.path.normpath(mount.path))}"
             lines.append(f"mkdir -p {target}")
             lines.append(f"mount --bind {shlex.quote(str(mount.source))} {target}")

@@ -174,6 +174,9 @@ EXPECTED: dict[str, Row] = {
     "taskruns/workspace.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     # steps cannot write another step's /tekton/steps/<i>/exitCode (the executor binds it read-only).
     "taskruns/readonly-internal-dir.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    # a step's own volumeMount over /tekton/home or /workspace hides what earlier steps wrote there (per-step mounts).
+    "taskruns/home-volume.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    "taskruns/workspace-volume.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     # a Task's own volumes: emptyDir shared by two steps at different paths; configMap/secret volumes (the secret
     # name from a param).
     "taskruns/custom-volume.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),

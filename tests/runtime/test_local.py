@@ -271,3 +271,19 @@ def test_internal_step_directories_are_read_only(tmp_path: Path) -> None:
     outcomes, _, sandbox = _run(tmp_path, steps, Isolation.namespace)
     assert [o.exit_code for o in outcomes] == [0, 0, 0]
     assert (sandbox.tekton_dir / "steps" / "step-unnamed-0" / "exitCode").read_text() == "0"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_steps_own_mount_is_seen_by_that_step_only(tmp_path: Path, mode: Isolation) -> None:
+    # upstream taskruns/home-volume.yaml: a volumeMount over /tekton/home hides what earlier steps wrote there.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    steps = [
+        StepSpec("step-write", "ubuntu", script="echo stuff > /tekton/home/stuff"),
+        StepSpec("step-over", "ubuntu", script="[ ! -f /tekton/home/stuff ]", mounts=(Mount("/tekton/home", empty),)),
+        StepSpec("step-read", "ubuntu", script="cat /tekton/home/stuff"),
+    ]
+    outcomes, lines, _ = _run(tmp_path, steps, mode)
+    assert [o.exit_code for o in outcomes] == [0, 0, 0], lines
+    assert ("step-read", "stdout", "stuff") in lines
+    assert list(empty.iterdir()) == []

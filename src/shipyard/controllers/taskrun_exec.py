@@ -142,7 +142,6 @@ def execute(
     if volumes.problems:
         v = Verdict(TRState.failed, "TaskRunValidationFailed", f"[User error] {volumes.problems[0]}")
         return _result(a, v, [], [], started, clock.now(), resolved.spec)
-    mounts += volumes.mounts
     sandbox = Sandbox(
         tekton_dir=tr_dir / "tekton", workspace_dir=tr_dir / "workspace", root_dir=tr_dir / "root", mounts=mounts
     )
@@ -157,8 +156,9 @@ def execute(
             working_dir=s.working_dir,
             timeout=s.timeout,
             on_error=s.on_error,
+            mounts=volumes.steps[i] if i < len(volumes.steps) else (),
         )
-        for s in resolved.steps
+        for i, s in enumerate(resolved.steps)
     ]
     mask = Masker(resolved.secrets | volumes.secrets)
     index = {s.name: i for i, s in enumerate(steps)}

@@ -6,8 +6,9 @@ between steps through a Task volume and read ConfigMaps/Secrets from mounted fil
 - ``emptyDir`` is a directory of the TaskRun attempt; ``configMap``/``secret`` are read-only directories written from
   the objects in the files (all keys, or ``items`` key→path), a missing object or key is an error unless the
   volume is ``optional``; Secret values are masked in logs like Secret env;
-- every ``volumeMounts`` entry of a step (or the stepTemplate) becomes a mount at its ``mountPath``. The executor
-  mounts per TaskRun, not per step, so a volume one step mounts is visible to the other steps at that path too;
+- every ``volumeMounts`` entry of a step becomes a mount at its ``mountPath`` for that step only; the stepTemplate's
+  entries apply to every step, and a step's own entry for the same ``mountPath`` wins (the merge key Tekton's
+  strategic merge of the stepTemplate uses);
 - other volume types are refused before anything runs (``pipelines.taskrun.check_supported``).
 
 The volumes come from the substituted taskSpec, so ``$(params.x)`` in ``secretName`` works as in Tekton.
@@ -27,7 +28,7 @@ from shipyard.runtime.base import Mount
 
 @dataclass(slots=True)
 class TaskVolumes:
-    mounts: list[Mount] = field(default_factory=list)
+    steps: list[list[Mount]] = field(default_factory=list)  # by step index
     secrets: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
 
@@ -59,32 +60,48 @@ def _source(
 
 
 def task_volumes(spec: Mapping[str, Any], root: Path, key_values: Mapping[tuple[str, str, str], str]) -> TaskVolumes:
-    """Mounts for the substituted taskSpec ``spec``; volume directories are made under ``root``."""
+    """Per-step mounts for the substituted taskSpec ``spec``; volume directories are made under ``root``."""
     out = TaskVolumes()
     volumes = {str(v.get("name")): v for v in spec.get("volumes") or []}
-    template = spec.get("stepTemplate") or {}
-    wanted: list[dict[str, Any]] = list(template.get("volumeMounts") or [])
-    for step in spec.get("steps") or []:
-        wanted.extend(step.get("volumeMounts") or [])
+    template = list((spec.get("stepTemplate") or {}).get("volumeMounts") or [])
     sources: dict[str, tuple[Path, bool] | None] = {}
-    seen: set[str] = set()
-    for vm in wanted:
-        name, path = str(vm.get("name", "")), str(vm.get("mountPath", ""))
-        if name not in volumes:
-            out.problems.append(f'volumeMounts: no volume named "{name}" in the Task\'s volumes')
-            continue
-        if name not in sources:
-            sources[name] = _source(volumes[name], root, key_values, out)
-        source = sources[name]
-        if source is None or path in seen:
-            continue
-        seen.add(path)
-        directory, read_only = source
-        try:
-            directory = join_sub_path(directory, str(vm.get("subPath") or ""))
-        except ShipyardError as exc:
-            out.problems.append(f'volumeMounts "{name}": {exc}')
-            continue
-        directory.mkdir(parents=True, exist_ok=True)
-        out.mounts.append(Mount(path=path, source=directory, read_only=read_only or bool(vm.get("readOnly"))))
+    for step in spec.get("steps") or []:
+        own = list(step.get("volumeMounts") or [])
+        own_paths = {str(vm.get("mountPath", "")) for vm in own}
+        wanted = [vm for vm in template if str(vm.get("mountPath", "")) not in own_paths] + own
+        mounts: list[Mount] = []
+        for vm in wanted:
+            mount = _mount(vm, volumes, sources, root, key_values, out)
+            if mount is not None and all(m.path != mount.path for m in mounts):
+                mounts.append(mount)
+        out.steps.append(mounts)
     return out
+
+
+def _mount(
+    vm: Mapping[str, Any],
+    volumes: Mapping[str, dict[str, Any]],
+    sources: dict[str, tuple[Path, bool] | None],
+    root: Path,
+    key_values: Mapping[tuple[str, str, str], str],
+    out: TaskVolumes,
+) -> Mount | None:
+    name, path = str(vm.get("name", "")), str(vm.get("mountPath", ""))
+    if name not in volumes:
+        problem = f'volumeMounts: no volume named "{name}" in the Task\'s volumes'
+        if problem not in out.problems:
+            out.problems.append(problem)
+        return None
+    if name not in sources:
+        sources[name] = _source(volumes[name], root, key_values, out)
+    source = sources[name]
+    if source is None:
+        return None
+    directory, read_only = source
+    try:
+        directory = join_sub_path(directory, str(vm.get("subPath") or ""))
+    except ShipyardError as exc:
+        out.problems.append(f'volumeMounts "{name}": {exc}')
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    return Mount(path=path, source=directory, read_only=read_only or bool(vm.get("readOnly")))

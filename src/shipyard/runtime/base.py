@@ -31,6 +31,13 @@ class TerminationReason(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Mount:
+    path: str  # absolute path the step sees, e.g. "/workspace/source"
+    source: Path  # host directory
+    read_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class StepSpec:
     name: str  # the container name: "step-<name>" or "step-unnamed-<i>"
     image: str
@@ -41,13 +48,7 @@ class StepSpec:
     working_dir: str | None = None
     timeout: float | None = None  # seconds; None = no step timeout
     on_error: str = "stopAndFail"  # or "continue"
-
-
-@dataclass(frozen=True, slots=True)
-class Mount:
-    path: str  # absolute path the step sees, e.g. "/workspace/source"
-    source: Path  # host directory
-    read_only: bool = False
+    mounts: Sequence[Mount] = ()  # this step's own volumeMounts, over the TaskRun's (a step's mount wins its path)
 
 
 @dataclass(frozen=True, slots=True)

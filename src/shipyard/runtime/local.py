@@ -85,7 +85,12 @@ class LocalExecutor:
                 if stop_reason is not None:
                     outcomes.append(StepOutcome(step.name, 0, TerminationReason.skipped, now, now))
                     continue
-                outcome = self._run_step(index, step, sandbox, view, on_output, cancel, deadline)
+                try:
+                    with view.step_mounts(step.mounts):
+                        outcome = self._run_step(index, step, sandbox, view, on_output, cancel, deadline)
+                except ExecutionError as exc:  # the step's own mounts could not be made or undone
+                    on_output(step.name, "stderr", exc.diagnostics())
+                    outcome = StepOutcome(step.name, 1, TerminationReason.error, now, time.time(), exc.diagnostics())
                 outcomes.append(outcome)
                 _write_exit_code(tekton / "steps" / step.name / "exitCode", outcome.exit_code)
                 if outcome.reason in (TerminationReason.error, TerminationReason.timeout, TerminationReason.cancelled):

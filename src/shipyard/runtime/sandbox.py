@@ -20,7 +20,7 @@ import os
 import shlex
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from shipyard.errors import ExecutionError
@@ -64,6 +64,21 @@ class PathView(abc.ABC):
         """Rewrite absolute paths in a string the step receives (identity when isolated)."""
         return text
 
+    @contextlib.contextmanager
+    def step_mounts(self, mounts: Sequence[Mount]) -> Iterator[None]:
+        """Make one step's own mounts visible while it runs (steps of a TaskRun run one at a time)."""
+        self._apply(mounts)
+        try:
+            yield
+        finally:
+            self._remove(mounts)
+
+    @abc.abstractmethod
+    def _apply(self, mounts: Sequence[Mount]) -> None: ...
+
+    @abc.abstractmethod
+    def _remove(self, mounts: Sequence[Mount]) -> None: ...
+
     def close(self) -> None:  # noqa: B027 - most views hold nothing to release
         """Release the view (stop the holder process)."""
 
@@ -99,8 +114,16 @@ def _mount_table(sandbox: Sandbox) -> list[Mount]:
 class RewriteView(PathView):
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
-        # Longest prefix first so /workspace/source wins over /workspace.
-        self._table = sorted(_mount_table(sandbox), key=lambda m: -len(m.path))
+        # Longest prefix first so /workspace/source wins over /workspace; a step's own mounts win over everything.
+        self._base = sorted(_mount_table(sandbox), key=lambda m: -len(m.path))
+        self._table = self._base
+
+    def _apply(self, mounts: Sequence[Mount]) -> None:
+        if mounts:
+            self._table = sorted(mounts, key=lambda m: -len(m.path)) + self._base
+
+    def _remove(self, mounts: Sequence[Mount]) -> None:
+        self._table = self._base
 
     def host_path(self, path: str) -> Path:
         norm = os.path.normpath(path) if path.startswith("/") else path
@@ -148,6 +171,7 @@ class NamespaceView(PathView):
         self.merged = root / "merged"
         for d in ("upper", "work", "merged"):
             (root / d).mkdir(parents=True, exist_ok=True)
+        self.busybox = busybox
         script = self._setup_script(busybox)
         try:
             self.holder = subprocess.Popen(
@@ -212,6 +236,32 @@ class NamespaceView(PathView):
     def host_path(self, path: str) -> Path:
         return Path(self._proc_root + str(self.merged) + os.path.normpath(path))
 
+    def _in_namespace(self, script: str) -> None:
+        done = subprocess.run(
+            ["nsenter", f"--target={self.holder.pid}", "--mount", "--", self.busybox, "sh", "-c", script],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise ExecutionError(f"cannot change the step's mounts: {done.stderr.strip()}")
+
+    def _apply(self, mounts: Sequence[Mount]) -> None:
+        if not mounts:
+            return
+        lines = ["set -e"]
+        for mount in mounts:
+            target = shlex.quote(f"{self.merged}{os.path.normpath(mount.path)}")
+            lines += [f"mkdir -p {target}", f"mount --bind {shlex.quote(str(mount.source))} {target}"]
+            if mount.read_only:
+                lines.append(f"mount -o remount,bind,ro {target}")
+        self._in_namespace("\n".join(lines))
+
+    def _remove(self, mounts: Sequence[Mount]) -> None:
+        if mounts:
+            targets = [shlex.quote(f"{self.merged}{os.path.normpath(m.path)}") for m in reversed(mounts)]
+            self._in_namespace("\n".join(f"umount {t}" for t in targets))
+
     def enter(self, argv: Sequence[str], cwd: str) -> tuple[list[str], str | None]:
         root = self._proc_root + str(self.merged)
         return [
@@ -243,7 +293,7 @@ def needs_isolation(steps: Sequence[StepSpec], sandbox: Sandbox) -> bool:
         return True
     prefixes = ("/tekton", "/workspace", *(m.path for m in sandbox.mounts))
     for step in steps:
-        if step.working_dir:
+        if step.working_dir or step.mounts:
             return True
         # HOME=/tekton/home is the default every step gets; pointing it at the host's home directory is harmless.
         env = [v for k, v in step.env.items() if not (k == "HOME" and v == "/tekton/home")]

@@ -72,6 +72,9 @@ EXPECTED: dict[str, Row] = {
     ),
     # §6.1 #19: PipelineTask onError: continue (plain and matrix) -> FailureIgnored; the finally checks the reason.
     "pipelineruns/beta/ignore-task-error.yaml": ("Succeeded", _msg(4, 0, 2, 2), {}, {}, {}, 5),
+    # isolated workspaces: only the step that lists the workspace sees it, at its own mountpath (Go's JSON decoding
+    # is case-insensitive, so upstream's lowercase "mountpath" is mountPath).
+    "pipelineruns/beta/isolated-workspaces.yaml": ("Succeeded", _msg(1), {}, {}, {}, 1),
     # §6.1 #21: 6 combinations + the I-do-not-exist include entry.
     "pipelineruns/beta/pipelinerun-with-matrix-include.yaml": ("Succeeded", _msg(1), {}, {}, {}, 7),
     # §6.1 #22: first param varies fastest (matrix_types.go FanOut).

@@ -10,7 +10,6 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from shipyard.controllers.pipelines import PipelineService
-from shipyard.errors import UnsupportedError
 from shipyard.resources.loader import Document
 
 STEP = {"name": "s", "image": "busybox", "script": "true"}
@@ -121,13 +120,15 @@ def test_validation_failure(run: dict[str, Any], reason: str, message: str, tmp_
         svc.close()
 
 
-def test_isolated_step_workspaces_are_refused_by_name(tmp_path: Path) -> None:
-    """Step-level workspaces (upstream beta/isolated-workspaces.yaml) need per-step mounts the local executor does
-    not have: a clear UnsupportedError naming the field, not an 'unknown field' or a silently shared mount."""
-    run = taskrun({"workspaces": [{"name": "creds"}], "steps": [{**STEP, "workspaces": [{"name": "creds"}]}]})
+def test_a_step_workspace_naming_no_task_workspace_fails_validation(tmp_path: Path) -> None:
+    """Isolated workspaces (upstream beta/isolated-workspaces.yaml runs in test_upstream.py): a step listing a
+    workspace its Task does not declare fails the TaskRun before any step runs."""
+    run = taskrun({"steps": [{**STEP, "workspaces": [{"name": "creds"}]}]})
     svc = PipelineService(tmp_path / "home", registry=CollectorRegistry())
     try:
-        with pytest.raises(UnsupportedError, match=r"steps\[0\]\.workspaces is not supported"):
-            svc.run(run)
+        obj = svc.run(run)
     finally:
         svc.close()
+    cond = obj["status"]["conditions"][0]
+    assert (cond["status"], cond["reason"]) == ("False", "TaskRunValidationFailed")
+    assert 'no workspace named "creds"' in cond["message"]

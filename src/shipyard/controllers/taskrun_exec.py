@@ -16,7 +16,7 @@ from typing import IO, Any
 from shipyard.clock import Clock
 from shipyard.controllers.pipeline_store import PipelineStore
 from shipyard.controllers.pipeline_workspaces import HostVolume, join_sub_path, taskrun_dir
-from shipyard.controllers.taskrun_volumes import task_volumes
+from shipyard.controllers.taskrun_volumes import isolate_workspaces, task_volumes
 from shipyard.errors import ShipyardError
 from shipyard.pipelines.params import validate_params_error
 from shipyard.pipelines.results import parse_results
@@ -139,8 +139,10 @@ def execute(
         return _result(a, v, [], [], started, clock.now(), resolved.spec)
     mounts = [Mount(path=u.mount_path, source=host_dirs[u.name], read_only=u.read_only) for u in resolved.workspaces]
     volumes = task_volumes(resolved.spec, tr_dir / "volumes", a.key_values)
-    if volumes.problems:
-        v = Verdict(TRState.failed, "TaskRunValidationFailed", f"[User error] {volumes.problems[0]}")
+    mounts, isolated, isolation_problems = isolate_workspaces(resolved.spec, mounts)
+    if volumes.problems or isolation_problems:
+        first = (volumes.problems or isolation_problems)[0]
+        v = Verdict(TRState.failed, "TaskRunValidationFailed", f"[User error] {first}")
         return _result(a, v, [], [], started, clock.now(), resolved.spec)
     sandbox = Sandbox(
         tekton_dir=tr_dir / "tekton", workspace_dir=tr_dir / "workspace", root_dir=tr_dir / "root", mounts=mounts
@@ -156,7 +158,7 @@ def execute(
             working_dir=s.working_dir,
             timeout=s.timeout,
             on_error=s.on_error,
-            mounts=volumes.steps[i] if i < len(volumes.steps) else (),
+            mounts=[*(volumes.steps[i] if i < len(volumes.steps) else ()), *(isolated[i] if i < len(isolated) else ())],
         )
         for i, s in enumerate(resolved.steps)
     ]

@@ -105,3 +105,34 @@ def _mount(
         return None
     directory.mkdir(parents=True, exist_ok=True)
     return Mount(path=path, source=directory, read_only=read_only or bool(vm.get("readOnly")))
+
+
+def isolate_workspaces(
+    spec: Mapping[str, Any], workspace_mounts: list[Mount]
+) -> tuple[list[Mount], list[list[Mount]], list[str]]:
+    """Isolated workspaces (``steps[].workspaces``, docs/workspaces.md "Isolated Workspaces"): a workspace that any
+    step lists is mounted only in the steps that list it, at the usage's ``mountPath`` (default: the workspace's).
+
+    Returns the TaskRun-wide mounts, the extra mounts of each step, and problems (a usage naming no workspace)."""
+    by_name = {m.path: m for m in workspace_mounts}
+    declared = {str(w.get("name")): w for w in spec.get("workspaces") or []}
+    steps = list(spec.get("steps") or [])
+    per_step: list[list[Mount]] = [[] for _ in steps]
+    problems: list[str] = []
+    isolated: set[str] = set()
+    for i, step in enumerate(steps):
+        for usage in step.get("workspaces") or []:
+            name = str(usage.get("name", ""))
+            if name not in declared:
+                problems.append(f'steps[{i}].workspaces: no workspace named "{name}" in the Task')
+                continue
+            default_path = str(declared[name].get("mountPath") or f"/workspace/{name}")
+            bound = by_name.get(default_path)
+            if bound is None:  # an optional workspace left unbound: nothing to mount
+                continue
+            isolated.add(default_path)
+            # Go's JSON decoding matches field names case-insensitively; upstream's example writes "mountpath".
+            path = next((str(v) for k, v in usage.items() if k.lower() == "mountpath" and v), default_path)
+            per_step[i].append(Mount(path=path, source=bound.source, read_only=bound.read_only))
+    shared = [m for m in workspace_mounts if m.path not in isolated]
+    return shared, per_step, problems

@@ -228,7 +228,6 @@ def check_supported(spec: TaskSpec, where: str) -> None:
             ("ref", step.ref),
             ("stdoutConfig", step.stdout_config),
             ("stderrConfig", step.stderr_config),
-            ("workspaces", step.workspaces),
         ):
             if value:
                 raise UnsupportedError(f"{where}: steps[{i}].{key} is not supported by shipyard yet")

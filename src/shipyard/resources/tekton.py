@@ -125,7 +125,7 @@ class Step(_Container):
     results: list[ResultSpec] | None = None
     stdout_config: dict[str, Any] | None = None
     stderr_config: dict[str, Any] | None = None
-    # Isolated workspaces (Step.Workspaces, WorkspaceUsage{name, mountPath}): parsed so the refusal names them.
+    # Isolated workspaces (Step.Workspaces, WorkspaceUsage{name, mountPath}); mounted per step by the runner.
     workspaces: list[dict[str, Any]] | None = None
 
 

@@ -177,6 +177,8 @@ EXPECTED: dict[str, Row] = {
     "taskruns/workspace.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     # steps cannot write another step's /tekton/steps/<i>/exitCode (the executor binds it read-only).
     "taskruns/readonly-internal-dir.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
+    # args-only and command-less steps run the image's entrypoint (entrypoint_lookup_impl.go), Tekton's nop included.
+    "taskruns/entrypoint-resolution.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     # a step's own volumeMount over /tekton/home or /workspace hides what earlier steps wrote there (per-step mounts).
     "taskruns/home-volume.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),
     "taskruns/workspace-volume.yaml": ("Succeeded", STEPS_DONE, {}, {}, {}, 1),

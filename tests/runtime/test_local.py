@@ -287,3 +287,18 @@ def test_a_steps_own_mount_is_seen_by_that_step_only(tmp_path: Path, mode: Isola
     assert [o.exit_code for o in outcomes] == [0, 0, 0], lines
     assert ("step-read", "stdout", "stuff") in lines
     assert list(empty.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("image", "name"),
+    [
+        ("mirror.gcr.io/library/bash:5.2@sha256:" + "0" * 64, "bash"),
+        ("ghcr.io/tektoncd/pipeline/nop-8eac7c133edad5df719dc37b36b62482:latest", "nop"),
+        ("registry.local/my-app-v2", "my-app-v2"),
+    ],
+    ids=["digest", "ko-hash-suffix", "plain-dash"],
+)
+def test_repository_name(image: str, name: str) -> None:
+    from shipyard.runtime.images import repository_name
+
+    assert repository_name(image) == name

@@ -33,14 +33,22 @@ _KNOWN: dict[str, ImageConfig] = {
     "python": ImageConfig(cmd=("python3",)),
     "golang": ImageConfig(cmd=("bash",), working_dir="/go"),
     "node": ImageConfig(entrypoint=("docker-entrypoint.sh",), cmd=("node",)),
+    # Tekton's own nop image (ghcr.io/tektoncd/pipeline/nop-*): its entrypoint /ko-app/nop (cmd/nop/main.go) logs
+    # "Exiting..." with Go's log timestamp and exits 0; the host has no such binary, so the shell does the same.
+    "nop": ImageConfig(entrypoint=("/bin/sh", "-c", 'echo "$(date "+%Y/%m/%d %H:%M:%S") Exiting..." >&2', "nop")),
 }
 
 
 def repository_name(image: str) -> str:
-    """``mirror.gcr.io/library/bash:5.2@sha256:..`` → ``bash``: the last path component without tag or digest."""
+    """``mirror.gcr.io/library/bash:5.2@sha256:..`` → ``bash``: the last path component without tag or digest;
+    ko-built Tekton images (``nop-8eac7c133edad5df719dc37b36b62482``) lose their content-hash suffix."""
     ref = image.split("@", 1)[0]
     last = ref.rsplit("/", 1)[-1]
-    return last.split(":", 1)[0]
+    name = last.split(":", 1)[0]
+    stem, _, suffix = name.rpartition("-")
+    if stem and len(suffix) == 32 and all(c in "0123456789abcdef" for c in suffix):
+        return stem
+    return name
 
 
 @dataclass

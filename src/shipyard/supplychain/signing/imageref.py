@@ -9,45 +9,31 @@ needs on top: only sha256/sha512 digests, and the name cosign writes into ``dock
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from shipyard.errors import SpecError
-from shipyard.images.reference import parse_reference
+from shipyard.images.reference import Reference, parse_reference
 
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$|^sha512:[0-9a-f]{128}$")
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRef:
-    registry: str
-    path: str
-    tag: str | None = None
-    digest: str | None = None
+class ImageRef(Reference):
+    """A ``Reference`` with the two things signing adds: the registry under cosign's name for it, and only
+    sha256/sha512 digests."""
+
+    __slots__ = ()
 
     @property
-    def repository(self) -> str:
-        return f"{self.registry}/{self.path}"
+    def registry(self) -> str:
+        return self.domain
 
     @property
     def docker_reference(self) -> str:
         """What cosign puts in ``critical.identity.docker-reference``."""
-        registry = "index.docker.io" if self.registry == "docker.io" else self.registry
+        registry = "index.docker.io" if self.domain == "docker.io" else self.domain
         return f"{registry}/{self.path}"
 
-    @property
-    def identifier(self) -> str:
-        return self.digest or self.tag or "latest"
-
     def with_digest(self, digest: str) -> ImageRef:
-        return ImageRef(self.registry, self.path, self.tag, check_digest(digest))
-
-    def __str__(self) -> str:
-        out = self.repository
-        if self.tag:
-            out += f":{self.tag}"
-        if self.digest:
-            out += f"@{self.digest}"
-        return out
+        return ImageRef(self.domain, self.path, self.tag, check_digest(digest))
 
 
 def check_digest(digest: str) -> str:

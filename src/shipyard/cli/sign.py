@@ -78,14 +78,7 @@ def sign_cmd(
         annotations=parse_annotations(annotations),
         new_bundle_format=flag_bool(new_bundle_format, "--new-bundle-format"),
     )
-    if result.resolved_from_tag:
-        err_console.print(
-            f"Resolved tag {result.resolved_from_tag} to digest {result.image.digest}", markup=False, soft_wrap=True
-        )
-    where = "already present in" if not result.written else "Pushing signature to:"
-    err_console.print(
-        f"{where} {result.image.repository} ({result.layout}: {result.location})", markup=False, soft_wrap=True
-    )
+    _report(result, "Pushing signature to:" if result.written else "already present in")
 
 
 @app.command("attest")
@@ -113,14 +106,17 @@ def attest_cmd(
         now=datetime.now(UTC),
         new_bundle_format=flag_bool(new_bundle_format, "--new-bundle-format"),
     )
+    _report(result, "Pushing attestation to:")
+
+
+def _report(result: sign.SignResult, where: str) -> None:
+    """cosign's stderr lines after sign/attest: the tag it resolved, and where the artifact went."""
     if result.resolved_from_tag:
         err_console.print(
             f"Resolved tag {result.resolved_from_tag} to digest {result.image.digest}", markup=False, soft_wrap=True
         )
     err_console.print(
-        f"Pushing attestation to: {result.image.repository} ({result.layout}: {result.location})",
-        markup=False,
-        soft_wrap=True,
+        f"{where} {result.image.repository} ({result.layout}: {result.location})", markup=False, soft_wrap=True
     )
 
 
